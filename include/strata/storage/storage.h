@@ -1,0 +1,140 @@
+// Storage: the time-series store. Appends go to the head (in-memory open chunks, backed by the
+// write-ahead log); closed chunks are persisted to RocksDB in batches. Reads see head and disk
+// through a Querier.
+// Thread-safety: all methods of Storage may be called concurrently from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "strata/base/labels.h"
+#include "strata/base/matcher.h"
+#include "strata/base/result.h"
+#include "strata/base/status.h"
+#include "strata/base/time.h"
+#include "strata/storage/sample_batch.h"
+
+namespace strata::storage {
+
+enum class FsyncPolicy { kInterval, kAlways };
+
+struct Options {
+  std::string data_dir = "./data";
+  FsyncPolicy fsync = FsyncPolicy::kInterval;
+  Duration fsync_interval = kSecond;
+  // Points older than (newest point of the series − window) are rejected.
+  Duration out_of_order_window = kHour;
+  // A head chunk is closed after this many samples or when it spans more than chunk_range.
+  uint32_t max_samples_per_chunk = 240;
+  Duration chunk_range = 2 * kHour;
+  // Time partition width of the on-disk key layout (retention drops whole partitions).
+  Duration partition_width = kDay;
+};
+
+// Why a sample was not stored. kNone means stored.
+enum class RejectReason : uint8_t { kNone = 0, kTooOld, kSeriesLimit };
+
+struct AppendResult {
+  struct Rejection {
+    uint32_t series = 0;  // index into the batch's series
+    uint32_t sample = 0;  // index into that series' samples
+    RejectReason reason = RejectReason::kNone;
+    std::string message;  // "sample at 2024-… is older than the out-of-order window (1h) of …"
+  };
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  std::vector<Rejection> rejections;  // at most kMaxReportedRejections
+  static constexpr size_t kMaxReportedRejections = 100;
+};
+
+// Iterates the samples of one series in time order. Seek/Next/At/Err as in Prometheus.
+class SampleIterator {
+ public:
+  virtual ~SampleIterator() = default;
+  // Advances to the next sample; false at the end or on error (see Err()).
+  virtual bool Next() = 0;
+  // Advances to the first sample with timestamp >= t (never moves backwards); false if none.
+  virtual bool Seek(Timestamp t) = 0;
+  virtual Sample At() const = 0;
+  virtual Status Err() const = 0;
+};
+
+// A lazily-iterated set of series sorted by labels.
+class SeriesSet {
+ public:
+  virtual ~SeriesSet() = default;
+  virtual bool Next() = 0;
+  virtual const Labels& labels() const = 0;
+  // Samples of the current series within the querier's [mint, maxt].
+  virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
+  virtual Status Err() const = 0;
+};
+
+// A read view over [mint, maxt] (inclusive, ms).
+class Querier {
+ public:
+  virtual ~Querier() = default;
+  // Series matching all matchers (at least one must not match the empty string, as in
+  // Prometheus), sorted by labels.
+  virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) = 0;
+  // Sorted label names / values of series matching `matchers` (all series if empty).
+  virtual Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                                       const std::vector<Matcher>& matchers) = 0;
+};
+
+// Type, unit and help of a metric name, as remote_write metadata and exposition text carry them.
+struct MetricMetadata {
+  std::string type;  // counter, gauge, histogram, summary, untyped...
+  std::string unit;
+  std::string help;
+};
+
+struct Stats {
+  uint64_t active_series = 0;
+  uint64_t head_samples = 0;
+  uint64_t head_chunks = 0;
+  uint64_t chunks_written = 0;
+  uint64_t samples_appended = 0;
+  uint64_t samples_rejected_too_old = 0;
+  uint64_t wal_bytes = 0;
+  uint64_t wal_fsyncs = 0;
+  double wal_fsync_seconds_sum = 0;
+  uint64_t disk_bytes = 0;  // RocksDB live SST + WAL files
+  Timestamp min_time = 0, max_time = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Opens (creating if missing) the store in options.data_dir, replaying the WAL. A torn or
+  // corrupt WAL tail is truncated with a warning. Fails with io_error/corruption only when
+  // the data directory itself is unusable.
+  static Result<std::unique_ptr<Storage>> Open(const Options& options);
+
+  // Appends the batch. On return with ok status the accepted samples are in the WAL (and
+  // fsynced if the policy is kAlways) and visible to queries. Per-sample rejections are
+  // reported in the result, never as a failed Status; a failed Status (io_error,
+  // resource_exhausted) means nothing of the batch was acknowledged.
+  virtual Result<AppendResult> Append(const SampleBatch& batch) = 0;
+
+  // Records metadata for a metric name (last write wins; persisted).
+  virtual Status SetMetadata(const std::string& metric, const MetricMetadata& md) = 0;
+  // All known metadata, sorted by metric name.
+  virtual std::vector<std::pair<std::string, MetricMetadata>> Metadata() const = 0;
+
+  virtual std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) = 0;
+
+  // Writes all open head chunks to RocksDB and truncates the WAL.
+  virtual Status Flush() = 0;
+  // Flushes and closes; no method may be called afterwards.
+  virtual Status Close() = 0;
+
+  virtual Stats GetStats() const = 0;
+};
+
+}  // namespace strata::storage
