@@ -32,6 +32,10 @@ struct Options {
   Duration chunk_range = 2 * kHour;
   // Time partition width of the on-disk key layout (retention drops whole partitions).
   Duration partition_width = kDay;
+  // Cardinality limits: a sample that would create a series beyond them is rejected
+  // (RejectReason::kSeriesLimit). 0 = unlimited.
+  uint64_t max_series = 10'000'000;
+  uint64_t max_series_per_metric = 100'000;
 };
 
 // Why a sample was not stored. kNone means stored.
@@ -107,9 +111,15 @@ struct Stats {
   Timestamp min_time = 0, max_time = 0;
 };
 
-class Storage {
+// Anything that can hand out a Querier; the query engine sees storage only through this.
+class Queryable {
  public:
-  virtual ~Storage() = default;
+  virtual ~Queryable() = default;
+  virtual std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) = 0;
+};
+
+class Storage : public Queryable {
+ public:
 
   // Opens (creating if missing) the store in options.data_dir, replaying the WAL. A torn or
   // corrupt WAL tail is truncated with a warning. Fails with io_error/corruption only when
@@ -126,8 +136,6 @@ class Storage {
   virtual Status SetMetadata(const std::string& metric, const MetricMetadata& md) = 0;
   // All known metadata, sorted by metric name.
   virtual std::vector<std::pair<std::string, MetricMetadata>> Metadata() const = 0;
-
-  virtual std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) = 0;
 
   // Writes all open head chunks to RocksDB and truncates the WAL.
   virtual Status Flush() = 0;
