@@ -1,0 +1,74 @@
+// Config: the contents of strata.yaml as plain structs, with defaults and validation. The only
+// module that includes yaml-cpp.
+// Thread-safety: plain values; a loaded Config is immutable and may be shared.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "strata/base/result.h"
+#include "strata/base/time.h"
+
+namespace strata::config {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:9840";
+  int threads = 0;                          // 0 = one per core
+  uint64_t max_body_bytes = 64ull << 20;    // request bodies, after decompression
+  Duration read_timeout = 60 * kSecond;
+  uint64_t max_inflight_ingest_bytes = 512ull << 20;  // beyond it ingest answers 429
+};
+
+struct StorageConfig {
+  std::string data_dir = "./data";
+  bool wal_fsync_always = false;
+  Duration wal_fsync_interval = kSecond;
+  Duration out_of_order_window = kHour;
+  uint64_t max_series = 10'000'000;
+  uint64_t max_series_per_metric = 100'000;
+};
+
+struct IngestConfig {
+  Duration max_sample_age = 365 * kDay;
+  Duration max_future = 5 * kMinute;
+  uint32_t max_labels_per_series = 30;
+  std::string graphite_listen;
+  std::string statsd_listen;
+  Duration statsd_flush_interval = 10 * kSecond;
+};
+
+struct QueryConfig {
+  Duration timeout = 2 * kMinute;
+  Duration lookback_delta = 5 * kMinute;
+  uint64_t max_samples = 50'000'000;
+  int threads = 0;  // query pool size; 0 = one per core
+};
+
+struct TierConfig {
+  Duration resolution = 0;
+  Duration retention = 0;
+};
+
+struct RetentionConfig {
+  Duration raw = 7 * kDay;
+  std::vector<TierConfig> tiers = {{kMinute, 30 * kDay}, {kHour, 365 * kDay}};
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  IngestConfig ingest;
+  QueryConfig query;
+  RetentionConfig retention;
+  std::string source_path;  // file it was read from, "" for defaults
+};
+
+// Reads and validates a YAML file. Errors are invalid_argument naming the file, the key path and
+// (for YAML syntax errors) line and column, e.g. "config.yaml: storage.wal_fsync: ...".
+// A missing file is not_found.
+Result<Config> LoadFile(const std::string& path);
+// Same, from YAML text; `name` is used in messages.
+Result<Config> LoadString(const std::string& yaml, const std::string& name);
+
+}  // namespace strata::config

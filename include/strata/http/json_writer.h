@@ -1,0 +1,52 @@
+// JsonWriter: appends JSON to a string without building a tree, for response bodies. The
+// caller keeps the structure balanced; commas between members and elements are automatic.
+// Thread-safety: none; one writer per response.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/base/labels.h"
+
+namespace strata::http {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string* out) : out_(out) {}
+
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  // Member name inside an object; the next value call is its value.
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view s);
+  JsonWriter& Int(int64_t v);
+  JsonWriter& UInt(uint64_t v);
+  JsonWriter& Bool(bool b);
+  JsonWriter& Null();
+  // A JSON number; NaN and infinities (not valid JSON) are written as null.
+  JsonWriter& Double(double v);
+  // Prometheus' sample value form: a string, "NaN", "+Inf", "-Inf" or the shortest decimal.
+  JsonWriter& PromValue(double v);
+  // Prometheus' timestamp form: seconds with up to 3 decimals, as a number (1435781451.781).
+  JsonWriter& PromTimestamp(int64_t ms);
+  // {"name":"value",...} for a label set.
+  JsonWriter& LabelsObject(const Labels& labels);
+  // Already-encoded JSON.
+  JsonWriter& Raw(std::string_view json);
+
+ private:
+  void Separate();
+  std::string* out_;
+  std::vector<bool> first_ = {true};  // per open container: no member written yet
+  bool after_key_ = false;
+};
+
+// Shortest decimal text of v that parses back to the same double, without exponent when
+// Prometheus would print none ("0.1", "1e+21" stays fixed: "1000000000000000000000").
+std::string FormatPromFloat(double v);
+
+}  // namespace strata::http

@@ -1,0 +1,206 @@
+#include "strata/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace strata::config {
+namespace {
+
+// Walks the YAML tree, collecting the first error with its key path. Unknown keys are errors,
+// so a typo in the file is reported instead of silently ignored.
+class Reader {
+ public:
+  explicit Reader(std::string name) : name_(std::move(name)) {}
+
+  bool failed() const { return !error_.empty(); }
+  Status status() const { return Status::InvalidArgument(error_); }
+
+  void Fail(const std::string& path, const YAML::Node& node, const std::string& what) {
+    if (failed()) return;
+    error_ = name_ + ": " + path + ": " + what;
+    if (node.Mark().line >= 0) {
+      error_ += " (line " + std::to_string(node.Mark().line + 1) + ")";
+    }
+  }
+
+  // Checks that `node` is a map whose keys are all in `known`.
+  bool Map(const YAML::Node& node, const std::string& path, std::set<std::string> known) {
+    if (!node || node.IsNull()) return false;
+    if (!node.IsMap()) {
+      Fail(path, node, "must be a mapping");
+      return false;
+    }
+    for (const auto& kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (!known.count(key)) Fail(Join(path, key), kv.first, "unknown key");
+    }
+    return true;
+  }
+
+  void String(const YAML::Node& parent, const std::string& path, const char* key, std::string* out) {
+    YAML::Node n = parent[key];
+    if (!n || n.IsNull()) return;
+    if (!n.IsScalar()) return Fail(Join(path, key), n, "must be a string");
+    *out = n.Scalar();
+  }
+
+  void Dur(const YAML::Node& parent, const std::string& path, const char* key, Duration* out,
+           bool allow_zero = false) {
+    YAML::Node n = parent[key];
+    if (!n || n.IsNull()) return;
+    auto d = n.IsScalar() ? ParseDuration(n.Scalar()) : std::nullopt;
+    if (!d || (*d == 0 && !allow_zero)) {
+      return Fail(Join(path, key), n,
+                  "must be a duration such as 30s, 5m, 7d or 1y, got \"" + Text(n) + "\"");
+    }
+    *out = *d;
+  }
+
+  template <typename Int>
+  void UInt(const YAML::Node& parent, const std::string& path, const char* key, Int* out) {
+    YAML::Node n = parent[key];
+    if (!n || n.IsNull()) return;
+    std::string s = n.IsScalar() ? n.Scalar() : "";
+    uint64_t v = 0;
+    bool ok = !s.empty();
+    for (char c : s) {
+      if (c < '0' || c > '9') ok = false;
+      else v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (!ok) return Fail(Join(path, key), n, "must be a non-negative integer, got \"" + Text(n) + "\"");
+    *out = static_cast<Int>(v);
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string Text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : "<not a scalar>"; }
+
+ private:
+  std::string name_;
+  std::string error_;
+};
+
+bool ValidListen(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon + 1 == s.size()) return false;
+  for (size_t i = colon + 1; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return std::stoul(s.substr(colon + 1)) <= 65535;
+}
+
+Result<Config> Parse(const YAML::Node& root, const std::string& name) {
+  Config cfg;
+  cfg.source_path = name;
+  Reader r(name);
+  if (!root || root.IsNull()) return cfg;
+  if (!r.Map(root, "", {"server", "storage", "ingest", "query", "retention", "scrape_configs"})) {
+    return r.failed() ? Result<Config>(r.status()) : cfg;
+  }
+  if (YAML::Node s = root["server"]; r.Map(s, "server", {"listen", "threads", "max_body_bytes",
+                                                         "read_timeout", "max_inflight_ingest_bytes"})) {
+    r.String(s, "server", "listen", &cfg.server.listen);
+    r.UInt(s, "server", "threads", &cfg.server.threads);
+    r.UInt(s, "server", "max_body_bytes", &cfg.server.max_body_bytes);
+    r.Dur(s, "server", "read_timeout", &cfg.server.read_timeout);
+    r.UInt(s, "server", "max_inflight_ingest_bytes", &cfg.server.max_inflight_ingest_bytes);
+    if (!r.failed() && !ValidListen(cfg.server.listen)) {
+      r.Fail("server.listen", s["listen"], "must be host:port, got \"" + cfg.server.listen + "\"");
+    }
+  }
+  if (YAML::Node s = root["storage"];
+      r.Map(s, "storage", {"data_dir", "wal_fsync", "out_of_order_window", "max_series",
+                           "max_series_per_metric"})) {
+    r.String(s, "storage", "data_dir", &cfg.storage.data_dir);
+    if (YAML::Node f = s["wal_fsync"]; f && f.IsScalar()) {
+      if (f.Scalar() == "always") {
+        cfg.storage.wal_fsync_always = true;
+      } else {
+        r.Dur(s, "storage", "wal_fsync", &cfg.storage.wal_fsync_interval);
+      }
+    }
+    r.Dur(s, "storage", "out_of_order_window", &cfg.storage.out_of_order_window, true);
+    r.UInt(s, "storage", "max_series", &cfg.storage.max_series);
+    r.UInt(s, "storage", "max_series_per_metric", &cfg.storage.max_series_per_metric);
+  }
+  if (YAML::Node s = root["ingest"];
+      r.Map(s, "ingest", {"max_sample_age", "max_future", "max_labels_per_series", "graphite_listen",
+                          "statsd_listen", "statsd_flush_interval"})) {
+    r.Dur(s, "ingest", "max_sample_age", &cfg.ingest.max_sample_age);
+    r.Dur(s, "ingest", "max_future", &cfg.ingest.max_future, true);
+    r.UInt(s, "ingest", "max_labels_per_series", &cfg.ingest.max_labels_per_series);
+    r.String(s, "ingest", "graphite_listen", &cfg.ingest.graphite_listen);
+    r.String(s, "ingest", "statsd_listen", &cfg.ingest.statsd_listen);
+    r.Dur(s, "ingest", "statsd_flush_interval", &cfg.ingest.statsd_flush_interval);
+  }
+  if (YAML::Node s = root["query"];
+      r.Map(s, "query", {"timeout", "lookback_delta", "max_samples", "threads"})) {
+    r.Dur(s, "query", "timeout", &cfg.query.timeout);
+    r.Dur(s, "query", "lookback_delta", &cfg.query.lookback_delta);
+    r.UInt(s, "query", "max_samples", &cfg.query.max_samples);
+    r.UInt(s, "query", "threads", &cfg.query.threads);
+  }
+  if (YAML::Node s = root["retention"]; r.Map(s, "retention", {"raw", "tiers"})) {
+    r.Dur(s, "retention", "raw", &cfg.retention.raw);
+    if (YAML::Node tiers = s["tiers"]; tiers && !tiers.IsNull()) {
+      if (!tiers.IsSequence()) {
+        r.Fail("retention.tiers", tiers, "must be a list of {resolution, retention}");
+      } else {
+        cfg.retention.tiers.clear();
+        for (size_t i = 0; i < tiers.size(); ++i) {
+          std::string path = "retention.tiers[" + std::to_string(i) + "]";
+          TierConfig t;
+          if (r.Map(tiers[i], path, {"resolution", "retention"})) {
+            r.Dur(tiers[i], path, "resolution", &t.resolution);
+            r.Dur(tiers[i], path, "retention", &t.retention);
+          }
+          if (!r.failed() && (t.resolution == 0 || t.retention == 0)) {
+            r.Fail(path, tiers[i], "needs both resolution and retention");
+          }
+          if (!r.failed() && !cfg.retention.tiers.empty() &&
+              t.resolution <= cfg.retention.tiers.back().resolution) {
+            r.Fail(path + ".resolution", tiers[i], "tiers must be listed from finest to coarsest");
+          }
+          cfg.retention.tiers.push_back(t);
+        }
+      }
+    }
+  }
+  if (YAML::Node s = root["scrape_configs"]; s && !s.IsNull() && !s.IsSequence()) {
+    r.Fail("scrape_configs", s, "must be a list");
+  }
+  if (r.failed()) return r.status();
+  return cfg;
+}
+
+}  // namespace
+
+Result<Config> LoadString(const std::string& yaml, const std::string& name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(name + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  try {
+    return Parse(root, name);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(name + ": " + e.what());
+  }
+}
+
+Result<Config> LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("config file " + path + " cannot be read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return LoadString(ss.str(), path);
+}
+
+}  // namespace strata::config
