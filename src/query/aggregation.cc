@@ -1,0 +1,241 @@
+#include "aggregation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "kahan.h"
+#include "range_functions.h"
+
+namespace strata::query {
+namespace {
+
+// Per-group state of one step.
+struct Accumulator {
+  bool used = false;
+  double value = 0;
+  double kahan_c = 0;
+  double count = 0;
+  double mean = 0;
+  MeanAccumulator avg;
+  std::vector<std::pair<double, uint32_t>> members;  // (value, series) for the k/quantile ops
+};
+
+bool ValidLabelName(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Whether a float parameter fits an int64 (Prometheus' convertibleToInt64).
+bool ConvertibleToInt64(double v) {
+  return v <= static_cast<double>(std::numeric_limits<int64_t>::max()) &&
+         v >= static_cast<double>(std::numeric_limits<int64_t>::min());
+}
+
+}  // namespace
+
+Labels GroupLabels(const Labels& labels, const std::vector<std::string>& grouping, bool without) {
+  if (!without) return labels.Filter(grouping, true);
+  std::vector<std::string> drop = grouping;
+  drop.emplace_back(kMetricName);
+  return labels.Filter(drop, false);
+}
+
+Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input, const Grid& grid,
+                             EvalContext& ctx) {
+  const AggregateOp op = args.op;
+  if (op == AggregateOp::kCountValues && !ValidLabelName(args.label)) {
+    return Status::ResourceExhausted(fmt::format("invalid label name \"{}\"", args.label));
+  }
+
+  // Group membership is fixed per series; compute it once.
+  std::vector<uint32_t> group_of(input.size());
+  std::vector<Labels> group_labels;
+  {
+    std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+    for (size_t s = 0; s < input.size(); ++s) {
+      Labels gl = GroupLabels(input[s].labels, args.grouping, args.without);
+      auto& bucket = by_hash[gl.Hash()];
+      uint32_t g = UINT32_MAX;
+      for (uint32_t cand : bucket) {
+        if (group_labels[cand] == gl) g = cand;
+      }
+      if (g == UINT32_MAX) {
+        g = static_cast<uint32_t>(group_labels.size());
+        group_labels.push_back(std::move(gl));
+        bucket.push_back(g);
+      }
+      group_of[s] = g;
+    }
+  }
+
+  StepSamples steps = ByStep(input, grid);
+  SeriesCollector out;
+  std::vector<Accumulator> accs(group_labels.size());
+  std::vector<uint32_t> touched;
+
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+    const auto& samples = steps[i];
+    if (samples.empty()) continue;
+    const Timestamp t = grid.At(i);
+    double param = args.param != nullptr ? (*args.param)[i] : 0;
+
+    int64_t k = 0;
+    if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk || op == AggregateOp::kLimitk) {
+      if (!ConvertibleToInt64(param)) {
+        return Status::ResourceExhausted(
+            fmt::format("Scalar value {} overflows int64", FormatValue(param)));
+      }
+      k = static_cast<int64_t>(param);
+      if (k < 1) continue;
+    }
+    if (op == AggregateOp::kLimitRatio) {
+      if (std::isnan(param)) {
+        return Status::ResourceExhausted("Ratio value is NaN");
+      }
+      if (param < -1 || param > 1) {
+        ctx.Warn("PromQL warning: ratio value should be between -1 and 1");
+        param = std::clamp(param, -1.0, 1.0);
+      }
+    }
+    if (op == AggregateOp::kQuantile && (param < 0 || param > 1)) {
+      ctx.Warn("PromQL warning: quantile value should be between 0 and 1");
+    }
+
+    touched.clear();
+    for (const auto& [series, v] : samples) {
+      uint32_t g = group_of[series];
+      Accumulator& a = accs[g];
+      if (!a.used) {
+        a.used = true;
+        touched.push_back(g);
+        a.value = v;
+        a.kahan_c = 0;
+        a.count = 1;
+        a.mean = v;
+        a.avg = MeanAccumulator();
+        a.avg.Add(v);
+        a.members.clear();
+        if (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) a.value = 0;
+        a.members.emplace_back(v, series);
+        continue;
+      }
+      a.count += 1;
+      switch (op) {
+        case AggregateOp::kSum: a.value = KahanSumInc(v, a.value, a.kahan_c); break;
+        case AggregateOp::kAvg: a.avg.Add(v); break;
+        case AggregateOp::kMin:
+          if (a.value > v || std::isnan(a.value)) a.value = v;
+          break;
+        case AggregateOp::kMax:
+          if (a.value < v || std::isnan(a.value)) a.value = v;
+          break;
+        case AggregateOp::kStddev:
+        case AggregateOp::kStdvar: {
+          double delta = v - a.mean;
+          a.mean += delta / a.count;
+          a.value += delta * (v - a.mean);
+          break;
+        }
+        default: a.members.emplace_back(v, series); break;
+      }
+    }
+
+    for (uint32_t g : touched) {
+      Accumulator& a = accs[g];
+      a.used = false;
+      auto emit = [&](const Labels& labels, bool drop_name, double v) -> Status {
+        return out.Add(out.Get(labels, drop_name), t, v);
+      };
+      Status st;
+      switch (op) {
+        case AggregateOp::kSum: st = emit(group_labels[g], false, a.value + a.kahan_c); break;
+        case AggregateOp::kAvg: st = emit(group_labels[g], false, a.avg.Mean()); break;
+        case AggregateOp::kMin:
+        case AggregateOp::kMax: st = emit(group_labels[g], false, a.value); break;
+        case AggregateOp::kCount: st = emit(group_labels[g], false, a.count); break;
+        case AggregateOp::kGroup: st = emit(group_labels[g], false, 1); break;
+        case AggregateOp::kStdvar: st = emit(group_labels[g], false, a.value / a.count); break;
+        case AggregateOp::kStddev:
+          st = emit(group_labels[g], false, std::sqrt(a.value / a.count));
+          break;
+        case AggregateOp::kQuantile: {
+          std::vector<double> values;
+          values.reserve(a.members.size());
+          for (const auto& m : a.members) values.push_back(m.first);
+          st = emit(group_labels[g], false, Quantile(param, values));
+          break;
+        }
+        case AggregateOp::kTopk:
+        case AggregateOp::kBottomk: {
+          const bool top = op == AggregateOp::kTopk;
+          // NaN ranks last either way; among equal values the first seen wins, as with
+          // Prometheus' heap that only replaces on a strictly better value.
+          std::stable_sort(a.members.begin(), a.members.end(), [top](const auto& x, const auto& y) {
+            if (std::isnan(x.first)) return false;
+            if (std::isnan(y.first)) return true;
+            return top ? x.first > y.first : x.first < y.first;
+          });
+          size_t n = std::min<size_t>(a.members.size(), static_cast<size_t>(k));
+          for (size_t m = 0; m < n && st.ok(); ++m) {
+            const EvalSeries& src = input[a.members[m].second];
+            st = emit(src.labels, src.drop_name, a.members[m].first);
+          }
+          break;
+        }
+        case AggregateOp::kLimitk: {
+          size_t n = std::min<size_t>(a.members.size(), static_cast<size_t>(k));
+          for (size_t m = 0; m < n && st.ok(); ++m) {
+            const EvalSeries& src = input[a.members[m].second];
+            st = emit(src.labels, src.drop_name, a.members[m].first);
+          }
+          break;
+        }
+        case AggregateOp::kLimitRatio: {
+          for (const auto& [v, series] : a.members) {
+            const EvalSeries& src = input[series];
+            double offset = static_cast<double>(src.labels.Hash()) /
+                            static_cast<double>(std::numeric_limits<uint64_t>::max());
+            bool keep = (param >= 0 && offset < param) || (param < 0 && offset >= 1.0 + param);
+            if (keep) st = emit(src.labels, src.drop_name, v);
+            if (!st.ok()) break;
+          }
+          break;
+        }
+        case AggregateOp::kCountValues: {
+          std::map<std::string, double> counts;
+          std::vector<std::string> order;
+          for (const auto& m : a.members) {
+            std::string key = FormatValue(m.first);
+            auto [it, inserted] = counts.emplace(key, 0);
+            if (inserted) order.push_back(key);
+            it->second += 1;
+          }
+          for (const auto& key : order) {
+            st = emit(group_labels[g].With(args.label, key), false, counts[key]);
+            if (!st.ok()) break;
+          }
+          break;
+        }
+      }
+      if (!st.ok()) return st;
+    }
+  }
+  EvalMatrix result = out.Take();
+  uint64_t points = 0;
+  for (const auto& s : result) points += s.points.size();
+  if (Status s = ctx.AddSamples(points); !s.ok()) return s;
+  return result;
+}
+
+}  // namespace strata::query

@@ -1,0 +1,504 @@
+#include "evaluator.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "aggregation.h"
+#include "binary_op.h"
+#include "instant_functions.h"
+#include "range_functions.h"
+#include "selector.h"
+
+namespace strata::query {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr Duration kDefaultSubqueryStep = kMinute;
+
+const Expr& Unwrap(const Expr& e) {
+  const Expr* cur = &e;
+  while (const auto* p = cur->As<ParenExpr>()) cur = p->expr.get();
+  return *cur;
+}
+
+Evaluated ScalarValue(std::vector<double> v) {
+  Evaluated out;
+  out.type = ValueType::kScalar;
+  out.scalar = std::move(v);
+  return out;
+}
+
+Evaluated VectorValue(EvalMatrix m) {
+  Evaluated out;
+  out.type = ValueType::kVector;
+  std::erase_if(m, [](const EvalSeries& s) { return s.points.empty(); });
+  out.series = std::move(m);
+  return out;
+}
+
+// Labels for absent()/absent_over_time(): the equality matchers of a plain selector argument,
+// where a label with any other matcher on it is left out (Prometheus' historic behaviour).
+Labels AbsentLabels(const Expr& arg) {
+  const Expr& e = Unwrap(arg);
+  const std::vector<Matcher>* matchers = nullptr;
+  if (const auto* vs = e.As<VectorSelector>()) matchers = &vs->matchers;
+  if (const auto* ms = e.As<MatrixSelector>()) matchers = &ms->selector.matchers;
+  if (matchers == nullptr) return {};
+  std::vector<Label> out;
+  std::vector<std::string> has;
+  for (const Matcher& m : *matchers) {
+    if (m.name() == kMetricName) continue;
+    bool seen = std::find(has.begin(), has.end(), m.name()) != has.end();
+    std::erase_if(out, [&](const Label& l) { return l.name == m.name(); });
+    if (m.type() == Matcher::Type::kEqual && !seen) {
+      out.push_back({m.name(), m.value()});
+      has.push_back(m.name());
+    }
+  }
+  return Labels(std::move(out));
+}
+
+Status Unsupported(std::string_view what) {
+  return Status::InvalidArgument(fmt::format("{} is not supported by this server", what));
+}
+
+}  // namespace
+
+EvalMatrix WindowAt(const Evaluated& rv, const Grid& grid, size_t i) {
+  EvalMatrix out;
+  Timestamp end = Evaluator::EvalTime(grid, i, rv.at, rv.offset);
+  Timestamp start = end - rv.range;
+  for (const EvalSeries& s : rv.series) {
+    EvalSeries r{s.labels, {}, s.drop_name};
+    for (const Point& p : s.points) {
+      if (p.t > start && p.t <= end) r.points.push_back(p);
+    }
+    if (!r.points.empty()) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<Duration> Evaluator::ResolveDuration(Duration value, const ExprPtr& expr) const {
+  if (expr == nullptr) return value;
+  return EvalDurationExpr(*expr, query_step_, query_end_ - query_start_);
+}
+
+std::optional<Timestamp> Evaluator::ResolveAt(const AtModifier& at) const {
+  switch (at.kind) {
+    case AtModifier::Kind::kNone: return std::nullopt;
+    case AtModifier::Kind::kTimestamp: return at.timestamp;
+    case AtModifier::Kind::kStart: return query_start_;
+    case AtModifier::Kind::kEnd: return query_end_;
+  }
+  return std::nullopt;
+}
+
+Result<Evaluated> Evaluator::Eval(const Expr& e, const Grid& grid) {
+  if (Status s = ctx_.CheckInterrupt(); !s.ok()) return s;
+  const size_t steps = grid.steps();
+  if (const auto* n = e.As<NumberLiteral>()) return ScalarValue(std::vector<double>(steps, n->value));
+  if (const auto* s = e.As<StringLiteral>()) {
+    Evaluated out;
+    out.type = ValueType::kString;
+    out.str = s->value;
+    return out;
+  }
+  if (const auto* p = e.As<ParenExpr>()) return Eval(*p->expr, grid);
+  if (const auto* vs = e.As<VectorSelector>()) return EvalVectorSelector(*vs, grid, false);
+  if (const auto* ms = e.As<MatrixSelector>()) return EvalMatrixSelector(*ms, grid);
+  if (const auto* sq = e.As<SubqueryExpr>()) return EvalSubquery(*sq, grid);
+  if (const auto* c = e.As<Call>()) return EvalCall(*c, grid);
+  if (const auto* a = e.As<AggregateExpr>()) return EvalAggregate(*a, grid);
+  if (const auto* b = e.As<BinaryExpr>()) return EvalBinary(*b, grid);
+  if (const auto* u = e.As<UnaryExpr>()) return EvalUnary(*u, grid);
+  return Status::Internal("unknown expression node");
+}
+
+Result<std::vector<double>> Evaluator::EvalScalar(const Expr& e, const Grid& grid) {
+  auto v = Eval(e, grid);
+  if (!v.ok()) return v.status();
+  if (v->type != ValueType::kScalar) {
+    return Status::InvalidArgument(fmt::format("expected scalar, got {}", DocumentedTypeName(v->type)));
+  }
+  return std::move(v->scalar);
+}
+
+Result<EvalMatrix> Evaluator::EvalVector(const Expr& e, const Grid& grid) {
+  auto v = Eval(e, grid);
+  if (!v.ok()) return v.status();
+  if (v->type != ValueType::kVector) {
+    return Status::InvalidArgument(
+        fmt::format("expected instant vector, got {}", DocumentedTypeName(v->type)));
+  }
+  return std::move(v->series);
+}
+
+Result<std::string> Evaluator::EvalString(const Expr& e, const Grid& grid) {
+  auto v = Eval(e, grid);
+  if (!v.ok()) return v.status();
+  if (v->type != ValueType::kString) {
+    return Status::InvalidArgument(fmt::format("expected string, got {}", DocumentedTypeName(v->type)));
+  }
+  return std::move(v->str);
+}
+
+Result<Evaluated> Evaluator::EvalVectorSelector(const VectorSelector& vs, const Grid& grid,
+                                                bool sample_time_as_value) {
+  if (vs.anchored || vs.smoothed) return Unsupported("the anchored/smoothed selector modifier");
+  auto offset = ResolveDuration(vs.offset, vs.offset_expr);
+  if (!offset.ok()) return offset.status();
+  const std::optional<Timestamp> at = ResolveAt(vs.at);
+  const Duration off = *offset;
+  const Duration lookback = ctx_.options().lookback_delta;
+  auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
+  Timestamp first = eval_time(0), last = eval_time(grid.steps() - 1);
+  auto raw = LoadSeries(storage_, vs.matchers, first - lookback + 1, last, true, ctx_);
+  if (!raw.ok()) return raw.status();
+  return VectorValue(SelectInstant(*raw, grid, eval_time, lookback, sample_time_as_value));
+}
+
+Result<Evaluated> Evaluator::EvalMatrixSelector(const MatrixSelector& ms, const Grid& grid) {
+  const VectorSelector& vs = ms.selector;
+  if (vs.anchored || vs.smoothed) return Unsupported("the anchored/smoothed selector modifier");
+  auto offset = ResolveDuration(vs.offset, vs.offset_expr);
+  if (!offset.ok()) return offset.status();
+  auto range = ResolveDuration(ms.range, ms.range_expr);
+  if (!range.ok()) return range.status();
+  Evaluated out;
+  out.type = ValueType::kMatrix;
+  out.range = *range;
+  out.offset = *offset;
+  out.at = ResolveAt(vs.at);
+  Timestamp first = EvalTime(grid, 0, out.at, out.offset);
+  Timestamp last = EvalTime(grid, grid.steps() - 1, out.at, out.offset);
+  auto raw = LoadSeries(storage_, vs.matchers, first - out.range + 1, last, false, ctx_);
+  if (!raw.ok()) return raw.status();
+  out.series = std::move(*raw);
+  return out;
+}
+
+Result<Evaluated> Evaluator::EvalSubquery(const SubqueryExpr& sq, const Grid& grid) {
+  auto offset = ResolveDuration(sq.offset, sq.offset_expr);
+  if (!offset.ok()) return offset.status();
+  auto range = ResolveDuration(sq.range, sq.range_expr);
+  if (!range.ok()) return range.status();
+  auto step = ResolveDuration(sq.step, sq.step_expr);
+  if (!step.ok()) return step.status();
+  Duration sub_step = *step > 0 ? *step : kDefaultSubqueryStep;
+
+  Evaluated out;
+  out.type = ValueType::kMatrix;
+  out.range = *range;
+  out.offset = *offset;
+  out.at = ResolveAt(sq.at);
+  Timestamp first = EvalTime(grid, 0, out.at, out.offset);
+  Timestamp last = EvalTime(grid, grid.steps() - 1, out.at, out.offset);
+  // The inner grid holds the multiples of the step after first - range (integer division
+  // truncates toward zero, as in Prometheus).
+  Timestamp lower = first - out.range;
+  Timestamp start = sub_step * (lower / sub_step);
+  if (start <= lower) start += sub_step;
+  if (start > last) return out;
+  Grid inner{start, start + ((last - start) / sub_step) * sub_step, sub_step};
+  auto v = Eval(*sq.expr, inner);
+  if (!v.ok()) return v.status();
+  if (v->type == ValueType::kScalar) {
+    EvalSeries s;
+    for (size_t i = 0; i < v->scalar.size(); ++i) s.points.push_back({inner.At(i), v->scalar[i]});
+    out.series.push_back(std::move(s));
+  } else {
+    out.series = std::move(v->series);
+  }
+  return out;
+}
+
+Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& grid) {
+  const RangeFunctionDef* def = FindRangeFunction(call.name);
+  const size_t steps = grid.steps();
+  const size_t matrix_arg = static_cast<size_t>(def->scalar_args_before);
+  std::vector<std::vector<double>> scalars;
+  for (size_t a = 0; a < call.args.size(); ++a) {
+    if (a == matrix_arg) continue;
+    auto s = EvalScalar(*call.args[a], grid);
+    if (!s.ok()) return s.status();
+    scalars.push_back(std::move(*s));
+  }
+  auto rv = Eval(*call.args[matrix_arg], grid);
+  if (!rv.ok()) return rv.status();
+  std::vector<std::vector<double>> step_args(steps, std::vector<double>(scalars.size()));
+  for (size_t i = 0; i < steps; ++i) {
+    for (size_t a = 0; a < scalars.size(); ++a) step_args[i][a] = scalars[a][i];
+  }
+  if (call.name == "quantile_over_time") {
+    for (size_t i = 0; i < steps; ++i) {
+      double q = step_args[i][0];
+      if (q < 0 || q > 1) ctx_.Warn("PromQL warning: quantile value should be between 0 and 1");
+    }
+  }
+  auto eval_time = [&](size_t i) { return EvalTime(grid, i, rv->at, rv->offset); };
+  EvalMatrix out;
+  Status status;
+  for (const EvalSeries& s : rv->series) {
+    if (Status st = ctx_.CheckInterrupt(); !st.ok()) return st;
+    EvalSeries r{s.labels, {}, s.drop_name || def->drops_name};
+    ForEachWindow(s, grid, eval_time, rv->range, rv->offset, [&](size_t i, const Window& w) {
+      if (!status.ok()) return;
+      if (def->check_args != nullptr && !w.points.empty()) {
+        status = def->check_args(step_args[i]);
+        if (!status.ok()) return;
+      }
+      std::optional<double> v = def->fn(w, step_args[i]);
+      if (v) r.points.push_back({grid.At(i), *v});
+    });
+    if (!status.ok()) return status;
+    if (Status st = ctx_.AddSamples(r.points.size()); !st.ok()) return st;
+    if (!r.points.empty()) out.push_back(std::move(r));
+  }
+  return VectorValue(std::move(out));
+}
+
+Result<Evaluated> Evaluator::EvalCall(const Call& call, const Grid& grid) {
+  const std::string& name = call.name;
+  const size_t steps = grid.steps();
+  if (FindRangeFunction(name) != nullptr) return EvalRangeFunction(call, grid);
+
+  if (name == "time") {
+    std::vector<double> v(steps);
+    for (size_t i = 0; i < steps; ++i) v[i] = static_cast<double>(grid.At(i)) / 1000.0;
+    return ScalarValue(std::move(v));
+  }
+  if (name == "pi") return ScalarValue(std::vector<double>(steps, M_PI));
+  if (name == "start" || name == "end" || name == "range" || name == "step") {
+    double v = name == "start" ? query_start_ : name == "end" ? query_end_
+               : name == "range" ? query_end_ - query_start_ : query_step_;
+    return ScalarValue(std::vector<double>(steps, v / 1000.0));
+  }
+  if (name == "vector") {
+    auto s = EvalScalar(*call.args[0], grid);
+    if (!s.ok()) return s.status();
+    EvalSeries series;
+    for (size_t i = 0; i < steps; ++i) series.points.push_back({grid.At(i), (*s)[i]});
+    return VectorValue(EvalMatrix{std::move(series)});
+  }
+  if (name == "scalar") {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    std::vector<double> v(steps, kNaN);
+    std::vector<int> count(steps, 0);
+    for (const EvalSeries& s : *m) {
+      for (const Point& p : s.points) {
+        size_t i = grid.IndexOf(p.t);
+        if (++count[i] == 1) v[i] = p.v;
+      }
+    }
+    for (size_t i = 0; i < steps; ++i) {
+      if (count[i] != 1) v[i] = kNaN;
+    }
+    return ScalarValue(std::move(v));
+  }
+  if (name == "timestamp") {
+    const Expr& arg = Unwrap(*call.args[0]);
+    Result<Evaluated> v = arg.As<VectorSelector>() != nullptr
+                              ? EvalVectorSelector(*arg.As<VectorSelector>(), grid, true)
+                              : Eval(arg, grid);
+    if (!v.ok()) return v.status();
+    for (EvalSeries& s : v->series) {
+      s.drop_name = true;
+      if (arg.As<VectorSelector>() == nullptr) {
+        for (Point& p : s.points) p.v = static_cast<double>(p.t) / 1000.0;
+      }
+    }
+    return v;
+  }
+  if (name == "absent" || name == "absent_over_time") {
+    auto v = Eval(*call.args[0], grid);
+    if (!v.ok()) return v.status();
+    std::vector<bool> present(steps, false);
+    if (v->type == ValueType::kMatrix) {
+      auto eval_time = [&](size_t i) { return EvalTime(grid, i, v->at, v->offset); };
+      for (const EvalSeries& s : v->series) {
+        ForEachWindow(s, grid, eval_time, v->range, v->offset, [&](size_t i, const Window& w) {
+          if (!w.points.empty()) present[i] = true;
+        });
+      }
+    } else {
+      for (const EvalSeries& s : v->series) {
+        for (const Point& p : s.points) present[grid.IndexOf(p.t)] = true;
+      }
+    }
+    EvalSeries out{AbsentLabels(*call.args[0]), {}, false};
+    for (size_t i = 0; i < steps; ++i) {
+      if (!present[i]) out.points.push_back({grid.At(i), 1});
+    }
+    return VectorValue(EvalMatrix{std::move(out)});
+  }
+  if (MathFunction fn = FindMathFunction(name)) {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    for (EvalSeries& s : *m) {
+      s.drop_name = true;
+      for (Point& p : s.points) p.v = fn(p.v);
+    }
+    return VectorValue(std::move(*m));
+  }
+  if (MathFunction fn = FindDateFunction(name)) {
+    EvalMatrix m;
+    if (call.args.empty()) {
+      EvalSeries s;
+      for (size_t i = 0; i < steps; ++i) {
+        s.points.push_back({grid.At(i), static_cast<double>(grid.At(i)) / 1000.0});
+      }
+      m.push_back(std::move(s));
+    } else {
+      auto v = EvalVector(*call.args[0], grid);
+      if (!v.ok()) return v.status();
+      m = std::move(*v);
+    }
+    for (EvalSeries& s : m) {
+      s.drop_name = true;
+      for (Point& p : s.points) p.v = std::isnan(p.v) || std::isinf(p.v) ? p.v : fn(p.v);
+    }
+    return VectorValue(std::move(m));
+  }
+  if (name == "round" || name == "clamp" || name == "clamp_min" || name == "clamp_max") {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    std::vector<std::vector<double>> params;
+    for (size_t a = 1; a < call.args.size(); ++a) {
+      auto s = EvalScalar(*call.args[a], grid);
+      if (!s.ok()) return s.status();
+      params.push_back(std::move(*s));
+    }
+    for (EvalSeries& s : *m) {
+      s.drop_name = true;
+      std::vector<Point> kept;
+      for (const Point& p : s.points) {
+        size_t i = grid.IndexOf(p.t);
+        if (name == "round") {
+          kept.push_back({p.t, Round(p.v, params.empty() ? 1.0 : params[0][i])});
+        } else if (name == "clamp_min") {
+          kept.push_back({p.t, GoMax(p.v, params[0][i])});
+        } else if (name == "clamp_max") {
+          kept.push_back({p.t, GoMin(p.v, params[0][i])});
+        } else {
+          double lo = params[0][i], hi = params[1][i];
+          if (hi < lo) continue;  // Prometheus returns nothing for an empty range
+          kept.push_back({p.t, GoMax(lo, GoMin(hi, p.v))});
+        }
+      }
+      s.points = std::move(kept);
+    }
+    return VectorValue(std::move(*m));
+  }
+  if (name == "sort" || name == "sort_desc") {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    if (steps == 1) SortByValue(*m, name == "sort_desc");
+    return VectorValue(std::move(*m));
+  }
+  if (name == "sort_by_label" || name == "sort_by_label_desc") {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    std::vector<std::string> names;
+    for (size_t a = 1; a < call.args.size(); ++a) {
+      auto s = EvalString(*call.args[a], grid);
+      if (!s.ok()) return s.status();
+      names.push_back(std::move(*s));
+    }
+    SortByLabels(*m, names, name == "sort_by_label_desc");
+    return VectorValue(std::move(*m));
+  }
+  if (name == "label_replace" || name == "label_join") {
+    auto m = EvalVector(*call.args[0], grid);
+    if (!m.ok()) return m.status();
+    std::vector<std::string> strs;
+    for (size_t a = 1; a < call.args.size(); ++a) {
+      auto s = EvalString(*call.args[a], grid);
+      if (!s.ok()) return s.status();
+      strs.push_back(std::move(*s));
+    }
+    Result<EvalMatrix> r =
+        name == "label_replace"
+            ? LabelReplace(std::move(*m), strs[0], strs[1], strs[2], strs[3])
+            : LabelJoin(std::move(*m), strs[0], strs[1], std::span<const std::string>(strs).subspan(2));
+    if (!r.ok()) return r.status();
+    return VectorValue(std::move(*r));
+  }
+  return Unsupported(fmt::format("function \"{}\"", name));
+}
+
+Result<Evaluated> Evaluator::EvalAggregate(const AggregateExpr& agg, const Grid& grid) {
+  AggregateArgs args;
+  args.op = agg.op;
+  args.grouping = agg.grouping;
+  args.without = agg.without;
+  std::vector<double> param;
+  if (agg.param != nullptr) {
+    if (agg.op == AggregateOp::kCountValues) {
+      auto s = EvalString(*agg.param, grid);
+      if (!s.ok()) return s.status();
+      args.label = std::move(*s);
+    } else {
+      auto s = EvalScalar(*agg.param, grid);
+      if (!s.ok()) return s.status();
+      param = std::move(*s);
+      args.param = &param;
+    }
+  }
+  auto input = EvalVector(*agg.expr, grid);
+  if (!input.ok()) return input.status();
+  auto out = Aggregate(args, *input, grid, ctx_);
+  if (!out.ok()) return out.status();
+  return VectorValue(std::move(*out));
+}
+
+Result<Evaluated> Evaluator::EvalBinary(const BinaryExpr& bin, const Grid& grid) {
+  auto lhs = Eval(*bin.lhs, grid);
+  if (!lhs.ok()) return lhs.status();
+  auto rhs = Eval(*bin.rhs, grid);
+  if (!rhs.ok()) return rhs.status();
+  const bool lscalar = lhs->type == ValueType::kScalar, rscalar = rhs->type == ValueType::kScalar;
+  if (lscalar && rscalar) return ScalarValue(ScalarScalarOp(bin.op, lhs->scalar, rhs->scalar));
+  if (lhs->type != ValueType::kVector && !lscalar) {
+    return Status::InvalidArgument("binary expression must contain only scalar and instant vector types");
+  }
+  if (rhs->type != ValueType::kVector && !rscalar) {
+    return Status::InvalidArgument("binary expression must contain only scalar and instant vector types");
+  }
+  Result<EvalMatrix> out = Status::Internal("unreachable");
+  if (lscalar) {
+    out = VectorScalarOp(bin.op, bin.return_bool, rhs->series, lhs->scalar, true, grid, ctx_);
+  } else if (rscalar) {
+    out = VectorScalarOp(bin.op, bin.return_bool, lhs->series, rhs->scalar, false, grid, ctx_);
+  } else {
+    VectorMatching matching;
+    if (bin.matching) {
+      matching = *bin.matching;
+    } else if (IsSetOp(bin.op)) {
+      matching.card = VectorMatching::Card::kManyToMany;
+    }
+    if (matching.fill_left || matching.fill_right) return Unsupported("the fill modifier");
+    out = VectorVectorOp(bin.op, bin.return_bool, matching, lhs->series, rhs->series, grid, ctx_);
+  }
+  if (!out.ok()) return out.status();
+  return VectorValue(std::move(*out));
+}
+
+Result<Evaluated> Evaluator::EvalUnary(const UnaryExpr& un, const Grid& grid) {
+  auto v = Eval(*un.expr, grid);
+  if (!v.ok()) return v.status();
+  if (un.op == UnaryOp::kPos) return v;
+  if (v->type == ValueType::kScalar) {
+    for (double& d : v->scalar) d = -d;
+    return v;
+  }
+  for (EvalSeries& s : v->series) {
+    s.drop_name = true;
+    for (Point& p : s.points) p.v = -p.v;
+  }
+  return v;
+}
+
+}  // namespace strata::query

@@ -1,0 +1,62 @@
+// Compensated (Kahan–Neumaier) summation, as Prometheus uses for sum, avg and the *_over_time
+// functions, so results agree with the reference to the last bits.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cmath>
+
+namespace strata::query {
+
+// Adds `inc` to the running `sum` with compensation term `c`; returns the new sum and updates c.
+inline double KahanSumInc(double inc, double sum, double& c) {
+  double t = sum + inc;
+  if (std::isinf(t)) {
+    c = 0;
+  } else if (std::fabs(sum) >= std::fabs(inc)) {
+    c += (sum - t) + inc;
+  } else {
+    c += (inc - t) + sum;
+  }
+  return t;
+}
+
+// Running mean that sums directly (with compensation) while the sum stays finite and switches
+// to the incremental mean once it would overflow (Prometheus issue 16714).
+class MeanAccumulator {
+ public:
+  void Add(double v) {
+    count_ += 1;
+    if (count_ == 1) {
+      sum_ = v;
+      return;
+    }
+    if (!incremental_) {
+      double c = c_;
+      double s = KahanSumInc(v, sum_, c);
+      if (!std::isinf(s)) {
+        sum_ = s;
+        c_ = c;
+        return;
+      }
+      incremental_ = true;
+      mean_ = sum_ / (count_ - 1);
+      c_ /= (count_ - 1);
+    }
+    double q = (count_ - 1) / count_;
+    double c = q * c_;
+    mean_ = KahanSumInc(v / count_, q * mean_, c);
+    c_ = c;
+  }
+  double Mean() const {
+    if (incremental_) return mean_ + c_;
+    return sum_ / count_ + c_ / count_;
+  }
+  double count() const { return count_; }
+
+ private:
+  double count_ = 0;
+  double sum_ = 0, c_ = 0, mean_ = 0;
+  bool incremental_ = false;
+};
+
+}  // namespace strata::query

@@ -1,0 +1,52 @@
+// Functions of a range vector (rate, increase, delta, irate, idelta, the *_over_time family,
+// changes, resets, deriv, predict_linear, double_exponential_smoothing): each maps the samples
+// of one series inside one window to at most one value.
+// Thread-safety: pure functions over immutable inputs.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "strata/base/status.h"
+#include "strata/base/time.h"
+#include "strata/query/value.h"
+
+namespace strata::query {
+
+// The samples of one series inside (range_start, range_end], stale markers already removed.
+struct Window {
+  std::span<const Point> points;
+  Timestamp range_start = 0;  // exclusive
+  Timestamp range_end = 0;    // inclusive
+  Timestamp eval_time = 0;    // the step (or @) time before offset; predict_linear's "now"
+};
+
+// Computes the function's value for `w`; nullopt means the series has no output at this step.
+// `args` are the scalar arguments other than the range vector, in call order.
+using RangeFunction = std::optional<double> (*)(const Window& w, std::span<const double> args);
+
+struct RangeFunctionDef {
+  std::string_view name;
+  RangeFunction fn = nullptr;
+  // Scalar arguments before / after the range vector (quantile_over_time has one before).
+  int scalar_args_before = 0;
+  int scalar_args_after = 0;
+  // False when the result keeps the series' metric name (last_over_time, first_over_time).
+  bool drops_name = true;
+  // Validates the scalar arguments of one step; nullptr when any value is acceptable.
+  Status (*check_args)(std::span<const double> args) = nullptr;
+};
+
+// The definition for `name`, or nullptr if `name` is not a range-vector function.
+const RangeFunctionDef* FindRangeFunction(std::string_view name);
+
+// Prometheus' rate/increase/delta: the change over the window extrapolated to its boundaries,
+// with counter resets compensated when is_counter; per second when is_rate.
+std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate);
+
+// Prometheus' quantile of `values` (sorted in place; NaN first): weighted between neighbours;
+// -Inf for q < 0, +Inf for q > 1, NaN for q NaN or no values.
+double Quantile(double q, std::span<double> values);
+
+}  // namespace strata::query
