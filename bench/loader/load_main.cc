@@ -1,0 +1,337 @@
+// strata_bench_load: posts a directory of pre-built request bodies to one URL over N keep-alive
+// connections and reports throughput, errors and the server's CPU and peak RSS as JSON.
+//
+//   strata_bench_load --url http://127.0.0.1:PORT/path --dir DIR [--connections 2]
+//                     [--samples N] [--pid SERVER_PID] [--timeout-s 900] [--header 'K: V']...
+//
+// Files named sSS-*.ext belong to shard SS; a shard's files go in name order over one
+// connection (shard % connections), so per-series time order is kept. Headers follow the
+// extension: .rw = snappy protobuf remote_write 1.0, .json/.jsonl = JSON, .lp = text; a .gz
+// suffix adds Content-Encoding: gzip.
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proc_stats.h"
+
+namespace strata::bench {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Options {
+  std::string url;
+  std::string dir;
+  int connections = 2;
+  double samples = 0;
+  pid_t pid = 0;
+  double timeout_s = 900;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct Target {
+  std::string host;
+  std::string port;
+  std::string path;
+};
+
+[[noreturn]] void Usage(const std::string& msg) {
+  std::fprintf(stderr,
+               "error: %s\nusage: strata_bench_load --url http://HOST:PORT/PATH --dir DIR "
+               "[--connections N] [--samples N] [--pid PID] [--timeout-s S] [--header 'K: V']\n",
+               msg.c_str());
+  std::exit(2);
+}
+
+Options ParseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Usage("missing value for " + a);
+      return argv[++i];
+    };
+    if (a == "--url") o.url = value();
+    else if (a == "--dir") o.dir = value();
+    else if (a == "--connections") o.connections = std::stoi(value());
+    else if (a == "--samples") o.samples = std::stod(value());
+    else if (a == "--pid") o.pid = static_cast<pid_t>(std::stol(value()));
+    else if (a == "--timeout-s") o.timeout_s = std::stod(value());
+    else if (a == "--header") {
+      const std::string h = value();
+      const size_t colon = h.find(':');
+      if (colon == std::string::npos) Usage("header without ':': " + h);
+      size_t v = colon + 1;
+      while (v < h.size() && h[v] == ' ') ++v;
+      o.headers.emplace_back(h.substr(0, colon), h.substr(v));
+    } else {
+      Usage("unknown flag " + a);
+    }
+  }
+  if (o.url.empty() || o.dir.empty()) Usage("--url and --dir are required");
+  if (o.connections < 1 || o.connections > 256) Usage("--connections must be in [1, 256]");
+  return o;
+}
+
+Target ParseUrl(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) Usage("only http:// URLs are supported");
+  const std::string rest = url.substr(scheme.size());
+  const size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  Target t;
+  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string::npos) Usage("URL needs an explicit port");
+  t.host = authority.substr(0, colon);
+  t.port = authority.substr(colon + 1);
+  return t;
+}
+
+// Headers implied by a body file's name.
+std::vector<std::pair<std::string, std::string>> HeadersFor(const std::filesystem::path& file) {
+  std::string name = file.filename().string();
+  std::vector<std::pair<std::string, std::string>> h;
+  if (name.size() > 3 && name.ends_with(".gz")) {
+    h.emplace_back("Content-Encoding", "gzip");
+    name.resize(name.size() - 3);
+  }
+  if (name.ends_with(".rw")) {
+    h.emplace_back("Content-Type", "application/x-protobuf");
+    h.emplace_back("Content-Encoding", "snappy");
+    h.emplace_back("X-Prometheus-Remote-Write-Version", "0.1.0");
+  } else if (name.ends_with(".json") || name.ends_with(".jsonl")) {
+    h.emplace_back("Content-Type", "application/json");
+  } else {
+    h.emplace_back("Content-Type", "text/plain");
+  }
+  return h;
+}
+
+struct Counters {
+  std::atomic<int64_t> requests{0};
+  std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> bytes{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<std::string, int64_t> statuses;  // guarded by mu
+  std::string first_error;                  // guarded by mu
+};
+
+void RecordError(Counters& c, const std::string& what) {
+  c.errors.fetch_add(1);
+  std::lock_guard<std::mutex> lock(c.mu);
+  if (c.first_error.empty()) c.first_error = what;
+}
+
+// One connection: posts `files` in order, reconnecting after errors or a server close.
+void RunConnection(const Options& o, const Target& target,
+                   const std::vector<std::filesystem::path>& files, Counters& c,
+                   std::chrono::steady_clock::time_point deadline) {
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  bool connected = false;
+  int consecutive_errors = 0;
+  beast::flat_buffer buffer;
+  std::string body;
+
+  auto connect = [&]() -> bool {
+    beast::error_code ec;
+    auto endpoints = resolver.resolve(target.host, target.port, ec);
+    if (!ec) stream.connect(endpoints, ec);
+    if (ec) {
+      RecordError(c, "connect: " + ec.message());
+      return false;
+    }
+    // Bound every blocking read and write.
+    timeval tv{60, 0};
+    setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    stream.socket().set_option(tcp::no_delay(true));
+    return true;
+  };
+
+  for (const auto& file : files) {
+    if (c.stop.load() || std::chrono::steady_clock::now() > deadline) {
+      RecordError(c, "deadline reached before all files were sent");
+      c.stop = true;
+      return;
+    }
+    {
+      std::ifstream in(file, std::ios::binary);
+      body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (!connected) {
+      connected = connect();
+      if (!connected) {
+        if (++consecutive_errors >= 20) {
+          c.stop = true;
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+    }
+    http::request<http::string_body> req{http::verb::post, target.path, 11};
+    req.set(http::field::host, target.host + ":" + target.port);
+    req.set(http::field::user_agent, "strata_bench_load");
+    for (const auto& [k, v] : HeadersFor(file)) req.set(k, v);
+    for (const auto& [k, v] : o.headers) req.set(k, v);
+    req.keep_alive(true);
+    req.body() = std::move(body);
+    req.prepare_payload();
+
+    beast::error_code ec;
+    http::write(stream, req, ec);
+    http::response<http::string_body> res;
+    if (!ec) {
+      buffer.clear();
+      http::read(stream, buffer, res, ec);
+    }
+    body = std::move(req.body());
+    if (ec) {
+      RecordError(c, file.filename().string() + ": " + ec.message());
+      stream.close();
+      connected = false;
+      if (++consecutive_errors >= 20) {
+        c.stop = true;
+        return;
+      }
+      continue;
+    }
+    c.requests.fetch_add(1);
+    c.bytes.fetch_add(static_cast<int64_t>(body.size()));
+    const unsigned status = res.result_int();
+    {
+      std::lock_guard<std::mutex> lock(c.mu);
+      c.statuses[std::to_string(status)] += 1;
+    }
+    if (status < 200 || status >= 300) {
+      RecordError(c, file.filename().string() + ": HTTP " + std::to_string(status) + ": " +
+                         res.body().substr(0, 300));
+      ++consecutive_errors;
+    } else {
+      consecutive_errors = 0;
+    }
+    if (!res.keep_alive()) {
+      stream.close();
+      connected = false;
+    }
+  }
+  if (connected) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
+}
+
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (static_cast<unsigned char>(ch) < 0x20) {
+      out += ' ';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+double SelfCpuSeconds() {
+  return ProcessCpuSeconds(getpid()).value_or(0.0);
+}
+
+int Run(const Options& o) {
+  const Target target = ParseUrl(o.url);
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(o.dir)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) Usage("no files in " + o.dir);
+
+  // Assign shards to connections.
+  std::vector<std::vector<std::filesystem::path>> per_conn(o.connections);
+  size_t unsharded = 0;
+  for (const auto& f : files) {
+    const std::string name = f.filename().string();
+    int shard = -1;
+    if (name.size() > 4 && name[0] == 's' && name[3] == '-' && std::isdigit(name[1]) &&
+        std::isdigit(name[2])) {
+      shard = (name[1] - '0') * 10 + (name[2] - '0');
+    } else {
+      shard = static_cast<int>(unsharded++);
+    }
+    per_conn[shard % o.connections].push_back(f);
+  }
+
+  const double cpu_before = o.pid > 0 ? ProcessCpuSeconds(o.pid).value_or(-1) : -1;
+  const double self_before = SelfCpuSeconds();
+  Counters counters;
+  const auto began = std::chrono::steady_clock::now();
+  const auto deadline =
+      began + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.connections; ++i) {
+    if (per_conn[i].empty()) continue;
+    threads.emplace_back(RunConnection, std::cref(o), std::cref(target), std::cref(per_conn[i]),
+                         std::ref(counters), deadline);
+  }
+  for (auto& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  const double cpu_after = o.pid > 0 ? ProcessCpuSeconds(o.pid).value_or(-1) : -1;
+  const double rss = o.pid > 0 ? ProcessPeakRssBytes(o.pid).value_or(-1) : -1;
+  const double self_cpu = SelfCpuSeconds() - self_before;
+
+  const int64_t requests = counters.requests.load();
+  const int64_t errors = counters.errors.load();
+  // Samples are counted only when every body was accepted; a partial load has no rate.
+  const bool complete = errors == 0 && requests == static_cast<int64_t>(files.size());
+  const double server_cpu = (cpu_before >= 0 && cpu_after >= 0) ? cpu_after - cpu_before : -1;
+  std::string statuses;
+  for (const auto& [code, n] : counters.statuses) {
+    statuses += (statuses.empty() ? "" : ", ") + ("\"" + code + "\": " + std::to_string(n));
+  }
+  std::printf("{\"files\": %zu, \"requests\": %lld, \"errors\": %lld, \"complete\": %s, "
+              "\"seconds\": %.3f, \"requests_per_s\": %.1f, \"samples\": %.0f, "
+              "\"samples_per_s\": %.0f, \"body_bytes\": %lld, \"server_cpu_s\": %.2f, "
+              "\"server_cpu_s_per_million\": %.3f, \"server_peak_rss_bytes\": %.0f, "
+              "\"loader_cpu_s\": %.2f, \"statuses\": {%s}, \"first_error\": \"%s\"}\n",
+              files.size(), static_cast<long long>(requests), static_cast<long long>(errors),
+              complete ? "true" : "false", seconds, requests / seconds, o.samples,
+              complete && o.samples > 0 ? o.samples / seconds : 0.0,
+              static_cast<long long>(counters.bytes.load()), server_cpu,
+              server_cpu >= 0 && o.samples > 0 ? server_cpu / (o.samples / 1e6) : -1.0, rss,
+              self_cpu, statuses.c_str(), JsonEscape(counters.first_error).c_str());
+  return complete ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace strata::bench
+
+int main(int argc, char** argv) {
+  return strata::bench::Run(strata::bench::ParseArgs(argc, argv));
+}

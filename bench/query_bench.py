@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Query latency and read-back exactness against a Prometheus-compatible query API.
+
+  query_bench.py latency --url http://127.0.0.1:PORT --meta DIR/meta.json [--runs 10]
+  query_bench.py verify  --url http://127.0.0.1:PORT --meta DIR/meta.json --expect DIR/expect.tsv
+
+Both print one JSON object. Latency: one untimed warm-up, then `runs` timed runs of each query
+(whole response read, not parsed); median and nearest-rank p95 in ms, plus the series and point
+counts of the answer so results can be compared across servers. Verify: reads each expected
+series back with query_range at the series' own timestamps (step = scrape interval, chunks of
+at most one hour) and compares every value bit for bit with what the generator wrote.
+"""
+import argparse
+import http.client
+import json
+import math
+import struct
+import sys
+import time
+import urllib.parse
+
+HOST = 'host-7'
+
+
+def queries(meta):
+  span_s = (meta['end_ms'] - meta['start_ms']) // 1000
+  host = HOST if meta['hosts'] > 7 else 'host-0'
+  q = [
+      ('one series raw, whole span',
+       f'node_cpu_seconds_total{{host="{host}",cpu="0",mode="user"}}[{span_s}s]', 'instant', 0),
+      (f'node_load1{{host="{host}"}}', f'node_load1{{host="{host}"}}', 'range', 60),
+      ('sum by (host) (rate(node_cpu_seconds_total[5m]))',
+       'sum by (host) (rate(node_cpu_seconds_total[5m]))', 'range', 60),
+      ('avg_over_time(node_memory_MemFree_bytes[15m]) 300s step',
+       'avg_over_time(node_memory_MemFree_bytes[15m])', 'range', 300),
+      ('count({__name__=~"node_(cpu|disk|network)_.+",host=~"host-.*[02468]"})',
+       'count({__name__=~"node_(cpu|disk|network)_.+",host=~"host-.*[02468]"})', 'range', 60),
+      ('max by (dc, mountpoint) (node_filesystem_avail_bytes)',
+       'max by (dc, mountpoint) (node_filesystem_avail_bytes)', 'range', 60),
+  ]
+  return q
+
+
+class Client:
+  def __init__(self, url, timeout):
+    u = urllib.parse.urlparse(url)
+    if u.hostname not in ('127.0.0.1', 'localhost', '::1'):
+      sys.exit('only loopback URLs are allowed')
+    self.host, self.port, self.timeout = u.hostname, u.port, timeout
+    self.conn = None
+
+  def get(self, path, params):
+    target = path + '?' + urllib.parse.urlencode(params)
+    for attempt in range(2):
+      if self.conn is None:
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+      try:
+        self.conn.request('GET', target)
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.getheader('Connection', '').lower() == 'close':
+          self.conn.close()
+          self.conn = None
+        return resp.status, body
+      except (http.client.HTTPException, OSError):
+        self.conn.close()
+        self.conn = None
+        if attempt == 1:
+          raise
+    raise RuntimeError('unreachable')
+
+
+def count_answer(body):
+  try:
+    doc = json.loads(body)
+  except ValueError:
+    return None, None, 'unparseable body'
+  if doc.get('status') != 'success':
+    return None, None, str(doc.get('error', 'error'))[:200]
+  result = doc['data']['result']
+  points = 0
+  for r in result:
+    points += len(r.get('values', [])) + (1 if 'value' in r else 0)
+  return len(result), points, None
+
+
+def percentile(sorted_values, p):
+  rank = max(1, math.ceil(p / 100.0 * len(sorted_values)))
+  return sorted_values[rank - 1]
+
+
+def latency(args, meta):
+  client = Client(args.url, args.timeout)
+  start_s = (meta['start_ms'] + 600_000) / 1000.0
+  end_s = (meta['end_ms'] - 600_000) / 1000.0
+  out = []
+  deadline = time.monotonic() + args.budget
+  for label, expr, kind, step in queries(meta):
+    if kind == 'instant':
+      path, params = '/api/v1/query', {'query': expr, 'time': f'{meta["end_ms"] / 1000.0:.3f}'}
+    else:
+      path, params = '/api/v1/query_range', {
+          'query': expr, 'start': f'{start_s:.3f}', 'end': f'{end_s:.3f}', 'step': str(step)}
+    entry = {'query': label}
+    try:
+      status, body = client.get(path, params)  # warm-up
+      series, points, err = count_answer(body)
+      entry.update({'http_status': status, 'series': series, 'points': points})
+      if err or status != 200:
+        entry['error'] = err or f'HTTP {status}'
+        out.append(entry)
+        continue
+      times = []
+      for _ in range(args.runs):
+        if time.monotonic() > deadline:
+          entry['error'] = 'time budget exhausted'
+          break
+        t0 = time.perf_counter()
+        status, body = client.get(path, params)
+        times.append((time.perf_counter() - t0) * 1000.0)
+        if status != 200:
+          entry['error'] = f'HTTP {status}'
+          break
+      if times:
+        times.sort()
+        entry.update({'runs': len(times), 'median_ms': times[(len(times) - 1) // 2] if len(times) % 2
+                      else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2,
+                      'p95_ms': percentile(times, 95)})
+    except (OSError, http.client.HTTPException) as e:
+      entry['error'] = f'{type(e).__name__}: {e}'
+    out.append(entry)
+  return {'queries': out}
+
+
+def bits(x):
+  return struct.unpack('<Q', struct.pack('<d', x))[0]
+
+
+def verify(args, meta):
+  client = Client(args.url, args.timeout)
+  expected = {}
+  with open(args.expect) as f:
+    for line in f:
+      sel, ts, val = line.rstrip('\n').split('\t')
+      expected.setdefault(sel, []).append((int(ts), val))
+  interval_s = meta['interval_ms'] / 1000.0
+  report = {'series': len(expected), 'samples': 0, 'exact': 0, 'different': 0, 'missing': 0,
+            'max_rel_error': 0.0, 'examples': []}
+  for sel, samples in expected.items():
+    got = {}
+    chunk = 360
+    for i in range(0, len(samples), chunk):
+      part = samples[i:i + chunk]
+      params = {'query': sel, 'start': f'{part[0][0] / 1000.0:.3f}',
+                'end': f'{part[-1][0] / 1000.0:.3f}', 'step': f'{interval_s:g}', 'nocache': '1'}
+      try:
+        status, body = client.get('/api/v1/query_range', params)
+        doc = json.loads(body) if status == 200 else {}
+      except (OSError, http.client.HTTPException, ValueError) as e:
+        report.setdefault('errors', []).append(f'{sel}: {e}')
+        continue
+      for r in doc.get('data', {}).get('result', []):
+        for t, v in r.get('values', []):
+          got[round(float(t) * 1000)] = v
+    for ts, want in samples:
+      report['samples'] += 1
+      have = got.get(ts)
+      if have is None:
+        report['missing'] += 1
+        continue
+      w, h = float(want), float(have)
+      if bits(w) == bits(h):
+        report['exact'] += 1
+      else:
+        report['different'] += 1
+        rel = abs(h - w) / abs(w) if w != 0 else abs(h)
+        report['max_rel_error'] = max(report['max_rel_error'], rel)
+        if len(report['examples']) < 3:
+          report['examples'].append({'series': sel, 'ts': ts, 'want': want, 'got': have})
+  report['bit_exact'] = report['exact'] == report['samples'] and report['samples'] > 0
+  return report
+
+
+def main():
+  ap = argparse.ArgumentParser()
+  ap.add_argument('mode', choices=['latency', 'verify'])
+  ap.add_argument('--url', required=True)
+  ap.add_argument('--meta', required=True)
+  ap.add_argument('--expect')
+  ap.add_argument('--runs', type=int, default=10)
+  ap.add_argument('--timeout', type=float, default=120.0)
+  ap.add_argument('--budget', type=float, default=600.0, help='seconds for all latency runs')
+  args = ap.parse_args()
+  with open(args.meta) as f:
+    meta = json.load(f)
+  args.runs = max(1, min(args.runs, 100))
+  result = latency(args, meta) if args.mode == 'latency' else verify(args, meta)
+  json.dump(result, sys.stdout)
+  print()
+
+
+if __name__ == '__main__':
+  main()

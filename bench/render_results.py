@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Renders one bench/run.sh run (a directory of <server>.json files) as Markdown tables.
+
+  render_results.py --results DIR --meta DATA/meta.json --command 'bench/run.sh ...' [--write FILE]
+
+Prints the tables; with --write, also writes them, with machine details, to FILE.
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+
+ORDER = ['vm', 'vm-influx', 'prometheus', 'strata', 'strata-json']
+TITLES = {'vm': 'VictoriaMetrics rw', 'vm-influx': 'VictoriaMetrics Influx',
+          'prometheus': 'Prometheus rw', 'strata': 'strata rw', 'strata-json': 'strata JSON'}
+
+
+def load_results(directory):
+  results = {}
+  for name in ORDER:
+    path = os.path.join(directory, f'{name}.json')
+    if os.path.exists(path):
+      with open(path) as f:
+        results[name] = json.load(f)
+  return results
+
+
+def machine():
+  model = 'unknown'
+  with open('/proc/cpuinfo') as f:
+    for line in f:
+      if line.startswith('model name'):
+        model = line.split(':', 1)[1].strip()
+        break
+  try:
+    free = subprocess.run(['free', '-g'], capture_output=True, text=True, timeout=10).stdout
+    mem_total = free.splitlines()[1].split()[1] + ' GiB'
+  except (OSError, IndexError, subprocess.SubprocessError):
+    mem_total = 'unknown'
+  return f'{os.cpu_count()} cores (`nproc`), {mem_total} RAM (`free -g` total), {model}'
+
+
+def fmt_num(v, digits=0):
+  if v is None:
+    return '–'
+  return f'{v:,.{digits}f}'
+
+
+def metric_rows(r):
+  """(label, value, formatted, higher_is_better) for one server."""
+  load = r.get('load') or {}
+  ok = load.get('complete', False)
+  sps = load.get('samples_per_s') if ok else None
+  verify = r.get('verify') or {}
+  if verify.get('samples'):
+    if verify.get('bit_exact'):
+      exact = f'yes ({verify["exact"]}/{verify["samples"]})'
+    else:
+      exact = (f'no: {verify["different"]} differ (max rel. error {verify["max_rel_error"]:.1e}), '
+               f'{verify["missing"]} missing of {verify["samples"]}')
+  else:
+    exact = '–'
+  mib = lambda b: b / 2**20 if b and b > 0 else None
+  return [
+      ('ingest samples/s', sps, fmt_num(sps), True),
+      ('CPU seconds per million samples (during load)', load.get('server_cpu_s_per_million'),
+       fmt_num(load.get('server_cpu_s_per_million'), 2), False),
+      ('CPU seconds per million samples (incl. background work until idle)',
+       r.get('cpu_s_per_million_settled'), fmt_num(r.get('cpu_s_per_million_settled'), 2), False),
+      ('bytes/sample on disk after flush', r.get('bytes_per_sample_flushed'),
+       fmt_num(r.get('bytes_per_sample_flushed'), 2), False),
+      ('bytes/sample after merge (VM) / as blocks (Prometheus snapshot)',
+       r.get('bytes_per_sample_merged'), fmt_num(r.get('bytes_per_sample_merged'), 2), False),
+      ('peak RSS after ingest, MiB', mib(r.get('rss_peak_load_bytes')),
+       fmt_num(mib(r.get('rss_peak_load_bytes'))), False),
+      ('peak RSS after queries, MiB', mib(r.get('rss_peak_end_bytes')),
+       fmt_num(mib(r.get('rss_peak_end_bytes'))), False),
+      ('load errors (non-2xx or I/O)', load.get('errors'), fmt_num(load.get('errors')), False),
+      ('values bit-exact', None, exact, None),
+  ]
+
+
+def status_of(r):
+  if r is None:
+    return 'not run'
+  if 'skipped' in r:
+    return 'pending'
+  if 'failed' in r:
+    return 'failed: ' + r['failed']
+  return None
+
+
+def md_cell(text):
+  """Escapes `|` so a Markdown table cell stays one cell."""
+  return text.replace('|', '\\|')
+
+
+def ratio(a, b):
+  if a is None or b is None or b == 0:
+    return '–'
+  return f'{a / b:.2f}×'
+
+
+def render(results, meta, command):
+  lines = []
+  servers = [s for s in ORDER if s in results]
+  peers = [s for s in ('vm', 'prometheus') if s in results and status_of(results[s]) is None]
+  strata = results.get('strata')
+  strata_ok = strata is not None and status_of(strata) is None
+  header = '| | ' + ' | '.join(TITLES[s] for s in servers)
+  header += ''.join(f' | strata rw ÷ {TITLES[p]}' for p in peers) + ' |'
+  lines.append(header)
+  lines.append('|---' * (1 + len(servers) + len(peers)) + '|')
+  rows = {s: (metric_rows(results[s]) if status_of(results[s]) is None else None) for s in servers}
+  labels = [r[0] for r in metric_rows({})]
+  for i, label in enumerate(labels):
+    cells = []
+    for s in servers:
+      cells.append(rows[s][i][2] if rows[s] is not None else status_of(results[s]))
+    for p in peers:
+      if strata_ok and rows['strata'][i][3] is not None:
+        cells.append(ratio(rows['strata'][i][1], rows[p][i][1]))
+      else:
+        cells.append('pending' if not strata_ok else '')
+    lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+
+  lines.append('')
+  lines.append(f'Query latency, ms: median of warm runs (p95 in parentheses); range '
+               f'{(meta["end_ms"] - meta["start_ms"] - 1_200_000) / 3_600_000:.2f} h ending 10 min '
+               f'before the data ends, 60 s step unless noted. "series/points" is the size of each '
+               f'answer, to show the servers answered the same question.')
+  lines.append('')
+  qservers = [s for s in ('vm', 'prometheus', 'strata') if s in results]
+  qheader = '| query | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in qservers)
+  qheader += ''.join(f' | strata ÷ {TITLES[p].replace(" rw", "")}' for p in peers) + ' |'
+  lines.append(qheader)
+  lines.append('|---' * (1 + len(qservers) + len(peers)) + '|')
+  qlabels = []
+  for s in qservers:
+    for q in results[s].get('queries') or []:
+      if q['query'] not in qlabels:
+        qlabels.append(q['query'])
+
+  def qcell(s, label):
+    if status_of(results[s]) is not None:
+      return status_of(results[s]), None
+    for q in results[s].get('queries') or []:
+      if q['query'] == label:
+        if 'median_ms' in q:
+          return (f'{q["median_ms"]:.1f} ({q["p95_ms"]:.1f}) — {q["series"]}/{q["points"]}',
+                  q['median_ms'])
+        return 'error: ' + q.get('error', '?'), None
+    return '–', None
+
+  for label in qlabels:
+    cells = [qcell(s, label) for s in qservers]
+    row = f'| `{md_cell(label)}` | ' + ' | '.join(c[0] for c in cells)
+    for p in peers:
+      if strata_ok:
+        row += ' | ' + ratio(qcell('strata', label)[1], qcell(p, label)[1])
+      else:
+        row += ' | pending'
+    lines.append(row + ' |')
+  return '\n'.join(lines)
+
+
+def main():
+  ap = argparse.ArgumentParser()
+  ap.add_argument('--results', required=True)
+  ap.add_argument('--meta', required=True)
+  ap.add_argument('--command', default='bench/run.sh')
+  ap.add_argument('--write')
+  args = ap.parse_args()
+  with open(args.meta) as f:
+    meta = json.load(f)
+  results = load_results(args.results)
+  tables = render(results, meta, args.command)
+  print(tables)
+  if not args.write:
+    return
+  versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{r["version"]}`' for s, r in results.items()
+                       if r.get('version') and s in ('vm', 'prometheus', 'strata'))
+  span_h = (meta['end_ms'] - meta['start_ms']) / 3_600_000
+  doc = f"""# Benchmark results
+
+Produced by `bench/run.sh` (see `bench/README.md` for the method); regenerate with the same
+command. Numbers from one run on one machine: on a busy machine absolute numbers swing up to 2×,
+so compare the ratios, which are measured in the same run.
+
+- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
+- Machine: {machine()}
+- Command: `{args.command}`
+- Versions: {versions or 'see run log'}
+- Workload {meta['workload']} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']}
+  metric names = {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {span_h:g} h,
+  {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per request,
+  {meta['shards']} connections (one per shard of series, each shard's bodies in time order).
+  Bodies: remote_write {meta['formats'].get('rw', {}).get('bytes', 0) / meta['samples']:.1f} B/sample
+  (snappy), JSON {meta['formats'].get('json', {}).get('bytes', 0) / meta['samples']:.0f} B/sample,
+  Influx {meta['formats'].get('influx', {}).get('bytes', 0) / meta['samples']:.0f} B/sample.
+- Ratios are strata ÷ peer: above 1 is better for samples/s, below 1 is better for everything else.
+  "pending" means the strata binary was not built when this run happened.
+
+{tables}
+
+How each figure is taken:
+- ingest samples/s: all samples ÷ wall time of the loader (`strata_bench_load`), from the first
+  request to the last answer; only counted when every request got a 2xx.
+- CPU: utime+stime of the server process from `/proc/PID/stat` around the load; the second row
+  also counts background work (flushes, merges) until the server is idle (< 3% of a core).
+- Disk: `du -sb` of the data directory. VictoriaMetrics: after `/internal/force_flush`, then after
+  `/internal/force_merge`. Prometheus: after the load (WAL + head chunks; Prometheus has no flush),
+  then the size of an admin-API snapshot (head written out as blocks). strata: after
+  `POST /api/v1/admin/flush` and idle.
+- Peak RSS: VmHWM from `/proc/PID/status`.
+- Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for
+  {'a dozen' if meta['hosts'] > 7 else 'a few'} series (counters, gauges, a constant and both full-entropy series of host-7),
+  compared bit for bit with the generator's values.
+- Query caches are left at each server's defaults (VictoriaMetrics caches rollup results, so its
+  warm runs may be served from cache).
+"""
+  with open(args.write, 'w') as f:
+    f.write(doc)
+
+
+if __name__ == '__main__':
+  main()

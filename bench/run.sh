@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Side-by-side ingest, disk and query benchmark: VictoriaMetrics, Prometheus and strata on the
+# same pre-generated node_exporter-like workload. See bench/README.md.
+#
+#   bench/run.sh [--workload A|B] [--quick] [--seed N] [--strata PATH]
+#                [--servers vm,vm-influx,prometheus,strata,strata-json] [--connections N]
+#                [--runs N] [--work DIR] [--no-results]
+#
+# STRATA_BIN overrides the strata binary (default: <repo>/build/src/app/strata); when it is
+# missing, strata is skipped with a message. Results land in bench/RESULTS.md unless
+# --no-results or --quick is given. Every server listens on 127.0.0.1 only and is killed on exit.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$REPO/bench"
+WORKLOAD=A
+QUICK=0
+SEED=1
+STRATA_BIN="${STRATA_BIN:-$REPO/build/src/app/strata}"
+SERVERS="vm,vm-influx,prometheus,strata,strata-json"
+CONNECTIONS=2
+RUNS=10
+WORK="${BENCH_WORK:-/tmp/strata-bench}"
+WRITE_RESULTS=1
+COMMAND="bench/run.sh $*"
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --workload) WORKLOAD="$2"; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    --seed) SEED="$2"; shift 2 ;;
+    --strata) STRATA_BIN="$2"; shift 2 ;;
+    --servers) SERVERS="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --work) WORK="$2"; shift 2 ;;
+    --no-results) WRITE_RESULTS=0; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+[[ "$WORKLOAD" == A || "$WORKLOAD" == B ]] || { echo "--workload must be A or B" >&2; exit 2; }
+if [[ $QUICK == 1 ]]; then WORKLOAD=quick; WRITE_RESULTS=0; fi
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- tools -------------------------------------------------------------------------------
+need_pkgs=()
+command -v python3 >/dev/null || need_pkgs+=(python3)
+command -v curl >/dev/null || need_pkgs+=(curl)
+command -v victoria-metrics >/dev/null || need_pkgs+=(victoria-metrics)
+command -v prometheus >/dev/null || need_pkgs+=(prometheus)
+command -v cmake >/dev/null || need_pkgs+=(cmake)
+command -v ninja >/dev/null || need_pkgs+=(ninja-build)
+if [[ ${#need_pkgs[@]} -gt 0 ]]; then
+  log "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y "${need_pkgs[@]}" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y "${need_pkgs[@]}" >/dev/null; }
+fi
+
+# ---- build -------------------------------------------------------------------------------
+BUILD="$REPO/build-bench"
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+  cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+ninja -C "$BUILD" -j2 strata_bench_gen strata_bench_load >/dev/null
+GEN="$BUILD/bench/strata_bench_gen"
+LOAD="$BUILD/bench/strata_bench_load"
+
+# ---- data (cached by workload and seed while its timestamps are recent) -----------------
+DATA="$WORK/data-$WORKLOAD-seed$SEED"
+FORMATS="rw,json,influx"
+now_ms=$(( $(date +%s) * 1000 ))
+if [[ -f "$DATA/meta.json" ]]; then
+  end_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end_ms"])' "$DATA/meta.json")
+  if (( now_ms - end_ms > 12 * 3600 * 1000 )); then
+    log "cached data in $DATA is older than 12 h; regenerating"
+    rm -rf "$DATA"
+  fi
+fi
+if [[ ! -f "$DATA/meta.json" ]]; then
+  log "generating workload $WORKLOAD (seed $SEED) into $DATA"
+  rm -rf "$DATA.tmp"
+  mkdir -p "$WORK"
+  "$GEN" --workload "$WORKLOAD" --seed "$SEED" --out "$DATA.tmp" --formats "$FORMATS" \
+    --shards "$CONNECTIONS"
+  mv "$DATA.tmp" "$DATA"
+else
+  log "reusing generated data in $DATA"
+fi
+SAMPLES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' "$DATA/meta.json")
+
+RUN_ID="$(date +%Y%m%d-%H%M%S)"
+RES="$WORK/results-$RUN_ID"
+mkdir -p "$RES"
+log "results of this run: $RES"
+
+# ---- server lifecycle --------------------------------------------------------------------
+SERVER_PID=""
+SERVER_DIR=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+  if [[ -n "$SERVER_DIR" ]]; then rm -rf "$SERVER_DIR"; SERVER_DIR=""; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+cpu_s() {  # utime+stime of a pid in seconds
+  python3 - "$1" <<'PY'
+import os, sys
+with open(f"/proc/{sys.argv[1]}/stat") as f:
+    fields = f.read().rsplit(")", 1)[1].split()
+print((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+PY
+}
+
+hwm_bytes() { awk '/^VmHWM:/ {print $2 * 1024}' "/proc/$1/status"; }
+
+# Waits until the server uses under 3% of a core over a second (background flushes and merges
+# done), at most $1 seconds.
+settle() {
+  local limit=$1 prev cur
+  prev=$(cpu_s "$SERVER_PID")
+  for _ in $(seq 1 "$limit"); do
+    sleep 1
+    cur=$(cpu_s "$SERVER_PID")
+    if python3 -c "import sys; sys.exit(0 if $cur - $prev < 0.03 else 1)"; then return 0; fi
+    prev=$cur
+  done
+  log "server still busy after ${limit}s; measuring anyway"
+}
+
+wait_ready() {  # $1 = URL that answers 200 when the server is up
+  for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during startup"; return 1; }
+    sleep 0.5
+  done
+  log "server not ready after 60 s"
+  return 1
+}
+
+du_bytes() { du -sb "$1" | cut -f1; }
+
+# run_server NAME: starts NAME fresh, loads it, flushes, measures, queries, stops.
+run_server() {
+  local name=$1 port url ingest_path ready_path body_dir version="" flushed merged
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  SERVER_DIR="$(mktemp -d "$WORK/srv-$name-XXXX")"
+  local data="$SERVER_DIR/data"
+  mkdir -p "$data"
+  case "$name" in
+    vm|vm-influx)
+      version=$(victoria-metrics -version 2>&1 | head -1)
+      victoria-metrics -storageDataPath="$data" -httpListenAddr="127.0.0.1:$port" \
+        -influxSkipSingleField -selfScrapeInterval=0 -loggerLevel=ERROR \
+        >"$SERVER_DIR/log" 2>&1 &
+      SERVER_PID=$!
+      ready_path=/health
+      if [[ $name == vm ]]; then ingest_path=/api/v1/write; body_dir=rw
+      else ingest_path='/write?precision=ms'; body_dir=influx; fi ;;
+    prometheus)
+      version=$(prometheus --version 2>&1 | head -1)
+      printf 'global:\n  scrape_interval: 1h\nscrape_configs: []\n' >"$SERVER_DIR/prometheus.yml"
+      prometheus --config.file="$SERVER_DIR/prometheus.yml" --storage.tsdb.path="$data" \
+        --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver \
+        --web.enable-admin-api --log.level=error >"$SERVER_DIR/log" 2>&1 &
+      SERVER_PID=$!
+      ready_path=/-/ready; ingest_path=/api/v1/write; body_dir=rw ;;
+    strata|strata-json)
+      if [[ ! -x "$STRATA_BIN" ]]; then
+        log "skipping $name: strata binary not found at $STRATA_BIN (set STRATA_BIN or --strata)"
+        printf '{"name": "%s", "skipped": "strata binary not found at %s"}\n' "$name" "$STRATA_BIN" \
+          >"$RES/$name.json"
+        rm -rf "$SERVER_DIR"; SERVER_DIR=""
+        return 0
+      fi
+      version=$("$STRATA_BIN" --version 2>&1 | head -1 || true)
+      "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data" >"$SERVER_DIR/log" 2>&1 &
+      SERVER_PID=$!
+      ready_path=/metrics
+      if [[ $name == strata ]]; then ingest_path=/api/v1/write; body_dir=rw
+      else ingest_path=/api/v1/metrics; body_dir=json; fi ;;
+    *) log "unknown server $name"; return 1 ;;
+  esac
+  log "$name: pid $SERVER_PID on $url"
+  if ! wait_ready "$url$ready_path"; then
+    tail -20 "$SERVER_DIR/log" >&2 || true
+    printf '{"name": "%s", "failed": "did not start"}\n' "$name" >"$RES/$name.json"
+    cleanup
+    return 0
+  fi
+  sleep 1
+  local rss_idle cpu_start
+  rss_idle=$(hwm_bytes "$SERVER_PID")
+  cpu_start=$(cpu_s "$SERVER_PID")
+
+  log "$name: loading $SAMPLES samples from $body_dir/ over $CONNECTIONS connections"
+  "$LOAD" --url "$url$ingest_path" --dir "$DATA/$body_dir" --connections "$CONNECTIONS" \
+    --samples "$SAMPLES" --pid "$SERVER_PID" --timeout-s 1800 >"$RES/$name.load.json" ||
+    log "$name: load reported errors: $(cat "$RES/$name.load.json")"
+  log "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s samples/s, %.2f CPU-s/M, errors %d" % (format(d["samples_per_s"], ",.0f"), d["server_cpu_s_per_million"], d["errors"]))' "$RES/$name.load.json")"
+
+  settle 120
+  local cpu_settled
+  cpu_settled=$(python3 -c "print($(cpu_s "$SERVER_PID") - $cpu_start)")
+
+  case "$name" in
+    vm|vm-influx)
+      curl -fsS --max-time 300 "$url/internal/force_flush" >/dev/null
+      settle 30
+      flushed=$(du_bytes "$data")
+      curl -fsS --max-time 300 "$url/internal/force_merge" >/dev/null
+      sleep 2
+      settle 300
+      merged=$(du_bytes "$data") ;;
+    prometheus)
+      flushed=$(du_bytes "$data")
+      local snap
+      snap=$(curl -fsS --max-time 600 -XPOST "$url/api/v1/admin/tsdb/snapshot" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["name"])')
+      merged=$(du_bytes "$data/snapshots/$snap")
+      rm -rf "$data/snapshots" ;;
+    strata|strata-json)
+      curl -fsS --max-time 600 -XPOST "$url/api/v1/admin/flush" >/dev/null ||
+        log "$name: flush request failed"
+      settle 120
+      flushed=$(du_bytes "$data")
+      merged=$flushed ;;
+  esac
+  local rss_load
+  rss_load=$(hwm_bytes "$SERVER_PID")
+
+  log "$name: queries ($RUNS warm runs each)"
+  python3 "$BENCH/query_bench.py" latency --url "$url" --meta "$DATA/meta.json" --runs "$RUNS" \
+    --budget 900 >"$RES/$name.queries.json" || log "$name: query run failed"
+  python3 "$BENCH/query_bench.py" verify --url "$url" --meta "$DATA/meta.json" \
+    --expect "$DATA/expect.tsv" >"$RES/$name.verify.json" || log "$name: verify failed"
+  local rss_end
+  rss_end=$(hwm_bytes "$SERVER_PID")
+
+  python3 - "$RES" "$name" "$version" "$SAMPLES" "$flushed" "$merged" "$cpu_settled" \
+    "$rss_idle" "$rss_load" "$rss_end" <<'PY'
+import json, os, sys
+res, name, version, samples, flushed, merged, cpu_settled, rss_idle, rss_load, rss_end = sys.argv[1:]
+def load(suffix):
+    p = os.path.join(res, f"{name}.{suffix}.json")
+    try:
+        with open(p) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+samples = int(samples)
+out = {"name": name, "version": version, "samples": samples, "load": load("load"),
+       "cpu_s_settled": float(cpu_settled),
+       "cpu_s_per_million_settled": float(cpu_settled) / (samples / 1e6),
+       "disk_bytes_flushed": int(flushed), "disk_bytes_merged": int(merged),
+       "bytes_per_sample_flushed": int(flushed) / samples,
+       "bytes_per_sample_merged": int(merged) / samples,
+       "rss_idle_bytes": float(rss_idle), "rss_peak_load_bytes": float(rss_load),
+       "rss_peak_end_bytes": float(rss_end),
+       "queries": (load("queries") or {}).get("queries"), "verify": load("verify")}
+with open(os.path.join(res, f"{name}.json"), "w") as f:
+    json.dump(out, f, indent=1)
+PY
+  cleanup
+}
+
+IFS=, read -r -a server_list <<<"$SERVERS"
+for s in "${server_list[@]}"; do
+  run_server "$s"
+done
+
+# ---- report ------------------------------------------------------------------------------
+render_args=(--results "$RES" --meta "$DATA/meta.json" --command "$COMMAND")
+if [[ $WRITE_RESULTS == 1 ]]; then render_args+=(--write "$BENCH/RESULTS.md"); fi
+python3 "$BENCH/render_results.py" "${render_args[@]}"
