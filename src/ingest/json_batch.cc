@@ -61,6 +61,32 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
+// JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
 // True if the JSON string whose content starts at `raw` (just after the opening quote) has
 // no escapes and unescapes to `unescaped`: then raw[0, size) is the same bytes, in the body.
 bool SameAsRaw(const char* raw, std::string_view unescaped) {
@@ -156,6 +182,58 @@ class BatchParser {
     return simdjson::SUCCESS;
   }
 
+  // Walks a value the point does not use, so that a malformed scalar inside it (On-Demand
+  // only checks what is read) still fails the body. Recursion is bounded by the parser's
+  // maximum depth (1024), which stage one enforces.
+  Status Consume(od::value& v) {
+    size_t at = Location(v);
+    od::json_type type;
+    if (auto e = v.type().get(type)) return Malformed(e, at);
+    switch (type) {
+      case od::json_type::array: {
+        od::array arr;
+        if (auto e = v.get_array().get(arr)) return Malformed(e, at);
+        for (auto element : arr) {
+          od::value child;
+          if (auto e = element.get(child)) return Malformed(e, at);
+          if (Status s = Consume(child); !s.ok()) return s;
+        }
+        return Status::Ok();
+      }
+      case od::json_type::object: {
+        od::object obj;
+        if (auto e = v.get_object().get(obj)) return Malformed(e, at);
+        for (auto f : obj) {
+          od::field field;
+          if (auto e = std::move(f).get(field)) return Malformed(e, at);
+          if (Status s = Consume(field.value()); !s.ok()) return s;
+        }
+        return Status::Ok();
+      }
+      case od::json_type::number:
+        if (!IsJsonNumber(TrimRight(v.raw_json_token()))) return Malformed(simdjson::NUMBER_ERROR, at);
+        return Status::Ok();
+      case od::json_type::string: {
+        std::string_view s;
+        if (auto e = v.get_string().get(s)) return Malformed(e, at);
+        return Status::Ok();
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (auto e = v.get_bool().get(b)) return Malformed(e, at);
+        return Status::Ok();
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) {
+          return Malformed(simdjson::N_ATOM_ERROR, at);
+        }
+        return Status::Ok();
+      }
+    }
+    return Malformed(simdjson::INCORRECT_TYPE, at);
+  }
+
   void SetProblem(Point& p, RejectReason reason, std::string detail) {
     if (p.problem) return;
     std::string message(ReasonName(reason));
@@ -170,6 +248,7 @@ class BatchParser {
     Point p;
     tags_.clear();
     if (type != od::json_type::object) {
+      if (Status s = Consume(v); !s.ok()) return s;
       SetProblem(p, RejectReason::kInvalidPoint,
                  fmt::format("a point must be an object, got {}", TypeName(type)));
       Finish(p, index);
@@ -192,6 +271,8 @@ class BatchParser {
         s = ParseTimestamp(fv, p);
       } else if (key == "tags") {
         s = ParseTags(fv, p);
+      } else {
+        s = Consume(fv);
       }
       if (!s.ok()) return s;
     }
@@ -213,6 +294,7 @@ class BatchParser {
     od::json_type type;
     if (auto e = v.type().get(type)) return Malformed(e, Location(v));
     if (type != od::json_type::string) {
+      if (Status s = Consume(v); !s.ok()) return s;
       SetProblem(p, RejectReason::kInvalidMetricName,
                  fmt::format("\"name\" must be a string, got {}", TypeName(type)));
       return Status::Ok();
@@ -249,6 +331,7 @@ class BatchParser {
       }
       return Status::Ok();
     }
+    if (Status s = Consume(v); !s.ok()) return s;
     SetProblem(p, RejectReason::kInvalidValue,
                fmt::format("\"value\" must be a number, got {}", TypeName(type)));
     return Status::Ok();
@@ -260,7 +343,7 @@ class BatchParser {
     switch (type) {
       case od::json_type::null:
         p.t = std::nullopt;  // null means missing
-        return Status::Ok();
+        return Consume(v);
       case od::json_type::number: {
         double x;
         if (v.get_double().get(x) != simdjson::SUCCESS) {
@@ -287,6 +370,7 @@ class BatchParser {
         return Status::Ok();
       }
       default:
+        if (Status s = Consume(v); !s.ok()) return s;
         SetProblem(p, RejectReason::kInvalidTimestamp,
                    fmt::format("\"timestamp\" must be a number or an RFC 3339 string, got {}",
                                TypeName(type)));
@@ -297,8 +381,9 @@ class BatchParser {
   Status ParseTags(od::value& v, Point& p) {
     od::json_type type;
     if (auto e = v.type().get(type)) return Malformed(e, Location(v));
-    if (type == od::json_type::null) return Status::Ok();
     if (type != od::json_type::object) {
+      if (Status s = Consume(v); !s.ok()) return s;
+      if (type == od::json_type::null) return Status::Ok();
       SetProblem(p, RejectReason::kInvalidPoint,
                  fmt::format("\"tags\" must be an object, got {}", TypeName(type)));
       return Status::Ok();
@@ -321,13 +406,16 @@ class BatchParser {
           if (auto e = StableString(tv, value)) return Malformed(e, Location(tv));
           break;
         case od::json_type::number:
-        case od::json_type::boolean: {
+        case od::json_type::boolean:
           // Stringified as written: the token text is a view into the body.
           value = TrimRight(tv.raw_json_token());
+          if (Status s = Consume(tv); !s.ok()) return s;
           break;
-        }
-        case od::json_type::null: break;
+        case od::json_type::null:
+          if (Status s = Consume(tv); !s.ok()) return s;
+          break;
         default:
+          if (Status s = Consume(tv); !s.ok()) return s;
           SetProblem(p, RejectReason::kInvalidLabelValue,
                      fmt::format("tag {} value must be a string, number or boolean, got {}",
                                  QuoteForMessage(key), TypeName(vtype)));
