@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "strata/base/labels.h"
 #include "strata/base/matcher.h"
 #include "strata/base/result.h"
 #include "strata/base/time.h"
@@ -97,8 +98,8 @@ struct SubqueryExpr {
 struct FunctionInfo {
   std::string_view name;
   std::vector<ValueType> arg_types;
-  // 0: exactly arg_types.size() args; n > 0: up to n trailing args may be omitted
-  // (the last n of arg_types); -1: the last arg type repeats without limit.
+  // As in Prometheus: 0 = exactly arg_types.size() args; n > 0 = between size()-1 and
+  // size()-1+n args (the last arg type repeats); -1 = at least size()-1 args, no upper limit.
   int variadic = 0;
   ValueType return_type = ValueType::kVector;
   bool experimental = false;
@@ -136,8 +137,11 @@ enum class BinaryOp {
   kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
   kEql, kNeq, kGtr, kLss, kGte, kLte,
   kAnd, kOr, kUnless,
+  // Native-histogram trimming (Prometheus 3 experimental): `h </ x` drops observations above
+  // x, `h >/ x` drops observations below x. Same precedence as `*`.
+  kTrimUpper, kTrimLower,
 };
-std::string_view BinaryOpName(BinaryOp op);  // "+", "==", "and", "atan2", ...
+std::string_view BinaryOpName(BinaryOp op);  // "+", "==", "and", "atan2", "</", ...
 bool IsComparisonOp(BinaryOp op);
 bool IsSetOp(BinaryOp op);  // and, or, unless
 
