@@ -1,0 +1,133 @@
+#include <cmath>
+
+#include "query_test_util.h"
+#include "strata/query/errors.h"
+
+// Catch2 last: its CHECK replaces strata/base/check.h's in test code.
+#include <catch2/catch.hpp>
+
+namespace strata::query {
+namespace {
+
+using testing::Metric;
+using testing::QueryFixture;
+using Want = std::map<std::string, double>;
+
+// http_requests{job, instance} with values 1..4.
+void LoadRequests(QueryFixture& f) {
+  f.db.Append(Metric("req", {{"job", "api"}, {"instance", "0"}}), 0, 1);
+  f.db.Append(Metric("req", {{"job", "api"}, {"instance", "1"}}), 0, 2);
+  f.db.Append(Metric("req", {{"job", "web"}, {"instance", "0"}}), 0, 3);
+  f.db.Append(Metric("req", {{"job", "web"}, {"instance", "1"}}), 0, 4);
+}
+
+TEST_CASE("sum, avg, min, max, count and group aggregate by labels", "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  CHECK(f.Vec("sum(req)", 0) == Want{{"{}", 10}});
+  CHECK(f.Vec("sum by (job) (req)", 0) == Want{{"{job=\"api\"}", 3}, {"{job=\"web\"}", 7}});
+  CHECK(f.Vec("avg by (job) (req)", 0) == Want{{"{job=\"api\"}", 1.5}, {"{job=\"web\"}", 3.5}});
+  CHECK(f.Vec("min by (instance) (req)", 0) == Want{{"{instance=\"0\"}", 1}, {"{instance=\"1\"}", 2}});
+  CHECK(f.Vec("max(req)", 0) == Want{{"{}", 4}});
+  CHECK(f.Vec("count without (instance) (req)", 0) ==
+        Want{{"{job=\"api\"}", 2}, {"{job=\"web\"}", 2}});
+  CHECK(f.Vec("group by (job) (req)", 0) == Want{{"{job=\"api\"}", 1}, {"{job=\"web\"}", 1}});
+}
+
+TEST_CASE("without drops the metric name, by keeps only the listed labels",
+          "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  CHECK(f.Vec("sum without (job, instance) (req)", 0) == Want{{"{}", 10}});
+  CHECK(f.Vec("sum by (__name__) (req)", 0) == Want{{"req", 10}});
+  CHECK(f.Vec("sum by (nonexistent) (req)", 0) == Want{{"{}", 10}});
+}
+
+TEST_CASE("stddev and stdvar are population statistics", "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  CHECK(f.Vec("stdvar(req)", 0).at("{}") == Approx(1.25));
+  CHECK(f.Vec("stddev by (job) (req)", 0).at("{job=\"api\"}") == Approx(0.5));
+}
+
+TEST_CASE("avg does not overflow on large values", "[query][aggregation]") {
+  QueryFixture f;
+  f.db.Append(Metric("big", {{"i", "1"}}), 0, 1.5e308);
+  f.db.Append(Metric("big", {{"i", "2"}}), 0, 1.5e308);
+  CHECK(f.Vec("avg(big)", 0).at("{}") == Approx(1.5e308));
+  CHECK(std::isinf(f.Vec("sum(big)", 0).at("{}")));
+}
+
+TEST_CASE("min and max prefer numbers over NaN", "[query][aggregation]") {
+  QueryFixture f;
+  f.db.Append(Metric("x", {{"i", "1"}}), 0, NAN);
+  f.db.Append(Metric("x", {{"i", "2"}}), 0, 5);
+  CHECK(f.Vec("min(x)", 0).at("{}") == 5);
+  CHECK(f.Vec("max(x)", 0).at("{}") == 5);
+}
+
+TEST_CASE("topk and bottomk keep original labels, ordered by value", "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  CHECK(f.Order("topk(2, req)", 0) ==
+        std::vector<std::string>{"req{instance=\"1\", job=\"web\"}", "req{instance=\"0\", job=\"web\"}"});
+  CHECK(f.Order("bottomk by (job) (1, req)", 0).size() == 2);
+  CHECK(f.Vec("bottomk by (job) (1, req)", 0) ==
+        Want{{"req{instance=\"0\", job=\"api\"}", 1}, {"req{instance=\"0\", job=\"web\"}", 3}});
+  CHECK(f.Vec("topk(0, req)", 0).empty());
+  CHECK(f.Vec("topk(100, req)", 0).size() == 4);
+}
+
+TEST_CASE("topk breaks ties by keeping the first series seen", "[query][aggregation]") {
+  QueryFixture f;
+  f.db.Append(Metric("t", {{"i", "a"}}), 0, 1);
+  f.db.Append(Metric("t", {{"i", "b"}}), 0, 1);
+  f.db.Append(Metric("t", {{"i", "c"}}), 0, 1);
+  f.db.Append(Metric("t", {{"i", "d"}}), 0, NAN);
+  CHECK(f.Order("topk(2, t)", 0) == std::vector<std::string>{"t{i=\"a\"}", "t{i=\"b\"}"});
+  // NaN ranks last for bottomk too.
+  CHECK(f.Order("bottomk(3, t)", 0) ==
+        std::vector<std::string>{"t{i=\"a\"}", "t{i=\"b\"}", "t{i=\"c\"}"});
+}
+
+TEST_CASE("topk k must fit an int64", "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  Status s = f.Error("topk(NaN, req)", 0);
+  CHECK(ClassifyError(s) == ErrorType::kExecution);
+}
+
+TEST_CASE("quantile interpolates between neighbours", "[query][aggregation]") {
+  QueryFixture f;
+  LoadRequests(f);
+  CHECK(f.Vec("quantile(0.5, req)", 0).at("{}") == Approx(2.5));
+  CHECK(f.Vec("quantile by (job) (0.9, req)", 0).at("{job=\"web\"}") == Approx(3.9));
+  auto r = f.Instant("quantile(2, req)", 0);
+  REQUIRE(r.ok());
+  CHECK(std::isinf(std::get<Vector>(r->value)[0].v));
+  CHECK(r->warnings.size() == 1);
+}
+
+TEST_CASE("count_values counts series per value", "[query][aggregation]") {
+  QueryFixture f;
+  f.db.Append(Metric("v", {{"i", "1"}, {"job", "a"}}), 0, 2);
+  f.db.Append(Metric("v", {{"i", "2"}, {"job", "a"}}), 0, 2);
+  f.db.Append(Metric("v", {{"i", "3"}, {"job", "b"}}), 0, 0.5);
+  CHECK(f.Vec("count_values(\"value\", v)", 0) ==
+        Want{{"{value=\"2\"}", 2}, {"{value=\"0.5\"}", 1}});
+  CHECK(f.Vec("count_values by (job) (\"value\", v)", 0) ==
+        Want{{"{job=\"a\", value=\"2\"}", 2}, {"{job=\"b\", value=\"0.5\"}", 1}});
+  CHECK(ClassifyError(f.Error("count_values(\"\", v)", 0)) == ErrorType::kExecution);
+}
+
+TEST_CASE("Aggregations run per step in range queries", "[query][aggregation]") {
+  QueryFixture f;
+  f.Series(Metric("m", {{"i", "1"}}), 0, kMinute, {1, 2, 3});
+  f.Series(Metric("m", {{"i", "2"}}), kMinute, kMinute, {10, 20});
+  Matrix m = f.Range("sum(m)", 0, 2 * kMinute, kMinute);
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].points == std::vector<Point>{{0, 1}, {60000, 12}, {120000, 23}});
+}
+
+}  // namespace
+}  // namespace strata::query
