@@ -1,0 +1,158 @@
+#include "storage/querier.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/merge_iterator.h"
+#include "storage/partition.h"
+#include "storage/rocks/keys.h"
+
+namespace strata::storage {
+namespace {
+
+class ErrorIterator final : public SampleIterator {
+ public:
+  explicit ErrorIterator(Status s) : s_(std::move(s)) {}
+  bool Next() override { return false; }
+  bool Seek(Timestamp) override { return false; }
+  Sample At() const override { return {}; }
+  Status Err() const override { return s_; }
+
+ private:
+  Status s_;
+};
+
+class SeriesSetImpl final : public SeriesSet {
+ public:
+  SeriesSetImpl(ReadView view, std::vector<head::MemSeries*> series, Timestamp mint, Timestamp maxt)
+      : view_(view), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+
+  bool Next() override { return ++pos_ < series_.size(); }
+  const Labels& labels() const override { return series_[pos_]->labels(); }
+  std::unique_ptr<SampleIterator> Iterator() const override {
+    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_);
+  }
+  Status Err() const override { return Status::Ok(); }
+
+ private:
+  ReadView view_;
+  std::vector<head::MemSeries*> series_;
+  Timestamp mint_, maxt_;
+  size_t pos_ = static_cast<size_t>(-1);
+};
+
+}  // namespace
+
+std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
+                                                  Timestamp mint, Timestamp maxt) {
+  std::vector<MergeSource> sources;
+  head::HeadSnapshot snap;
+  {
+    std::lock_guard lock(series.mu());
+    snap = series.Snapshot(mint, maxt);
+  }
+  for (auto* buf : {&snap.open, &snap.ooo}) {
+    if (buf->empty()) continue;
+    MergeSource src;
+    src.min_t = buf->front().t;
+    src.max_t = buf->back().t;
+    src.priority = std::numeric_limits<uint64_t>::max();
+    src.samples = std::move(*buf);
+    sources.push_back(std::move(src));
+  }
+  for (auto& c : snap.sealed) {
+    MergeSource src;
+    src.min_t = c->min_t;
+    src.max_t = c->max_t;
+    src.priority = c->seq;
+    src.chunk = c->data;
+    src.owner = c;
+    src.is_chunk = true;
+    sources.push_back(std::move(src));
+  }
+
+  Timestamp lo = 0, hi = 0;
+  if (view.db != nullptr &&
+      ChunkStartRange(std::max(mint, view.data_min), std::min(maxt, view.data_max),
+                      view.max_chunk_span, &lo, &hi)) {
+    lo = std::max(lo, view.data_min);
+    for (Timestamp p : PartitionsIn(lo, hi, view.partition_width)) {
+      Timestamp last_in_p = p + (view.partition_width - 1);
+      std::string begin = rocks::ChunkScanBound(rocks::Tier::kRaw, p, series.id(), std::max(lo, p));
+      std::string end = rocks::ChunkScanBound(rocks::Tier::kRaw, p, series.id(), std::min(hi, last_in_p));
+      end.append(8, '\xff');
+      end.push_back('\0');
+      Status scan_status;
+      Status s = view.db->Scan(rocks::Cf::kChunks, begin, end, [&](std::string_view k, std::string_view v) {
+        auto key = rocks::DecodeChunkKey(k);
+        if (!key) {
+          scan_status = Status::Corruption("malformed chunk key");
+          return false;
+        }
+        auto value = rocks::DecodeChunkValue(v);
+        if (!value.ok()) {
+          scan_status = value.status();
+          return false;
+        }
+        if (value->first < mint) return true;
+        auto owned = std::make_shared<std::string>(v.substr(9));
+        MergeSource src;
+        src.min_t = key->min_t;
+        src.max_t = value->first;
+        src.priority = key->seq;
+        src.chunk = *owned;
+        src.owner = std::move(owned);
+        src.is_chunk = true;
+        sources.push_back(std::move(src));
+        return true;
+      });
+      if (s.ok()) s = scan_status;
+      if (!s.ok()) return std::make_unique<ErrorIterator>(std::move(s));
+    }
+  }
+  return std::make_unique<MergeIterator>(std::move(sources), mint, maxt);
+}
+
+std::vector<head::MemSeries*> QuerierImpl::Matching(const std::vector<Matcher>& matchers) const {
+  std::vector<uint64_t> ids = view_.postings->Resolve(matchers);
+  std::vector<head::MemSeries*> out;
+  out.reserve(ids.size());
+  for (uint64_t id : ids) {
+    if (head::MemSeries* s = view_.series->ById(id)) out.push_back(s);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::Select(const std::vector<Matcher>& matchers) {
+  std::vector<head::MemSeries*> series = Matching(matchers);
+  std::sort(series.begin(), series.end(),
+            [](const head::MemSeries* a, const head::MemSeries* b) { return a->labels() < b->labels(); });
+  return std::unique_ptr<SeriesSet>(
+      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_));
+}
+
+Result<std::vector<std::string>> QuerierImpl::LabelNames(const std::vector<Matcher>& matchers) {
+  if (matchers.empty()) return view_.postings->LabelNames();
+  std::vector<std::string> out;
+  for (const auto* s : Matching(matchers)) {
+    for (const auto& l : s->labels()) out.push_back(l.name);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> QuerierImpl::LabelValues(const std::string& name,
+                                                          const std::vector<Matcher>& matchers) {
+  if (matchers.empty()) return view_.postings->LabelValues(name);
+  std::vector<std::string> out;
+  for (const auto* s : Matching(matchers)) {
+    std::string_view v = s->labels().Get(name);
+    if (!v.empty()) out.emplace_back(v);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace strata::storage

@@ -1,0 +1,51 @@
+// QuerierImpl: the read view over head and RocksDB for [mint, maxt]. Select resolves matchers
+// on the in-memory postings, sorts the series by labels, and builds each series' iterator from
+// a snapshot of its head (taken first) and then the disk chunks of the overlapping
+// partitions, so a chunk moving from head to disk meanwhile is seen at least once.
+// Thread-safety: a Querier is used by one thread; many queriers may run concurrently with
+// appends and flushes. It must not outlive the Storage that made it.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "strata/storage/storage.h"
+#include "storage/head/series_map.h"
+#include "storage/index/postings_index.h"
+#include "storage/rocks/db.h"
+
+namespace strata::storage {
+
+// What a querier reads from; owned by the storage.
+struct ReadView {
+  const head::SeriesMap* series = nullptr;
+  const index::PostingsIndex* postings = nullptr;
+  rocks::Db* db = nullptr;
+  Duration partition_width = kDay;
+  Duration max_chunk_span = 2 * kHour;
+  // Bounds of all data ever stored, to keep scans of open-ended queries short.
+  Timestamp data_min = 0, data_max = 0;
+};
+
+class QuerierImpl final : public Querier {
+ public:
+  QuerierImpl(ReadView view, Timestamp mint, Timestamp maxt)
+      : view_(view), mint_(mint), maxt_(maxt) {}
+
+  Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) override;
+  Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override;
+  Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                               const std::vector<Matcher>& matchers) override;
+
+ private:
+  std::vector<head::MemSeries*> Matching(const std::vector<Matcher>& matchers) const;
+
+  ReadView view_;
+  Timestamp mint_, maxt_;
+};
+
+// Builds the merged iterator of one series over [mint, maxt]; read errors surface in Err().
+std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
+                                                  Timestamp mint, Timestamp maxt);
+
+}  // namespace strata::storage

@@ -1,0 +1,178 @@
+#include "storage/rocks/db.h"
+
+#include <vector>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/rocks/status.h"
+
+namespace strata::storage::rocks {
+namespace {
+
+constexpr const char* kCfNames[3] = {"chunks", "index", "meta"};
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+rocksdb::ColumnFamilyOptions ChunkCfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                            const DbOptions& options) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.compression = rocksdb::kZSTD;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.write_buffer_size = 32ULL << 20;
+  cf.max_write_buffer_number = 3;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.block_size = options.chunk_block_bytes;
+  t.filter_policy.reset();  // range scans only: a bloom filter would be dead weight
+  t.cache_index_and_filter_blocks = true;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions IndexCfOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.compression = rocksdb::kZSTD;
+  cf.write_buffer_size = 8ULL << 20;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.block_size = 16ULL << 10;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return cf;
+}
+
+}  // namespace
+
+WriteBatch::WriteBatch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+WriteBatch::~WriteBatch() = default;
+
+void WriteBatch::Put(Cf cf, std::string_view key, std::string_view value) {
+  CHECK(handles_[static_cast<int>(cf)] != nullptr, "WriteBatch used before Db::Bind");
+  rocksdb::Status s = batch_->Put(handles_[static_cast<int>(cf)], ToSlice(key), ToSlice(value));
+  CHECK(s.ok(), "WriteBatch::Put: " + s.ToString());
+  ++count_;
+}
+
+size_t WriteBatch::bytes() const { return batch_->GetDataSize(); }
+
+void WriteBatch::Clear() {
+  batch_->Clear();
+  count_ = 0;
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, const DbOptions& options) {
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.atomic_flush = true;
+  // Unflushed chunk writes have no RocksDB WAL; Storage::Close flushes explicitly, and a
+  // destroy without Close must behave like a crash (the strata WAL covers it).
+  db_options.avoid_flush_during_shutdown = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.max_total_wal_size = 64ULL << 20;
+  db_options.info_log_level = rocksdb::WARN_LEVEL;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  cfs.emplace_back(kCfNames[0], ChunkCfOptions(cache, options));
+  cfs.emplace_back(kCfNames[1], IndexCfOptions(cache));
+  cfs.emplace_back(kCfNames[2], IndexCfOptions(cache));
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path, cfs, &handles, &raw);
+  if (!s.ok()) return ToStatus(s, "open rocksdb at " + path);
+  std::unique_ptr<Db> db(new Db());
+  db->db_.reset(raw);
+  db->default_handle_ = handles[0];
+  for (int i = 0; i < 3; ++i) db->handles_[i] = handles[i + 1];
+  return db;
+}
+
+Db::~Db() {
+  if (db_ != nullptr) (void)Close();
+}
+
+void Db::Bind(WriteBatch* batch) const {
+  for (int i = 0; i < 3; ++i) batch->handles_[i] = handles_[i];
+}
+
+Status Db::WriteUnlogged(WriteBatch* batch) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  return ToStatus(db_->Write(wo, batch->batch_.get()), "write chunk batch");
+}
+
+Status Db::PutSynced(Cf cf, std::string_view key, std::string_view value) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return ToStatus(db_->Put(wo, handle(cf), ToSlice(key), ToSlice(value)), "put");
+}
+
+Result<std::optional<std::string>> Db::Get(Cf cf, std::string_view key) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return ToStatus(s, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Db::Scan(Cf cf, std::string_view begin, std::string_view end,
+                const std::function<bool(std::string_view, std::string_view)>& fn) {
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper = ToSlice(end);
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
+  for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key(), v = it->value();
+    if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+  }
+  return ToStatus(it->status(), "scan");
+}
+
+Status Db::DeleteRange(Cf cf, std::string_view begin, std::string_view end) {
+  rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
+  rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), handle(cf), &b, &e);
+  if (!s.ok()) return ToStatus(s, "delete files in range");
+  return ToStatus(db_->DeleteRange(rocksdb::WriteOptions(), handle(cf), b, e), "delete range");
+}
+
+Status Db::FlushMemtables() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_, handles_ + 3);
+  return ToStatus(db_->Flush(fo, all), "flush memtables");
+}
+
+uint64_t Db::LiveSstBytes() const {
+  uint64_t total = 0;
+  for (auto* h : handles_) {
+    uint64_t v = 0;
+    if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) total += v;
+  }
+  return total;
+}
+
+Status Db::Close() {
+  if (db_ == nullptr) return Status::Ok();
+  Status result;
+  for (auto* h : handles_) {
+    rocksdb::Status s = db_->DestroyColumnFamilyHandle(h);
+    if (!s.ok() && result.ok()) result = ToStatus(s, "close column family");
+  }
+  rocksdb::Status s = db_->DestroyColumnFamilyHandle(default_handle_);
+  if (!s.ok() && result.ok()) result = ToStatus(s, "close column family");
+  s = db_->Close();
+  if (!s.ok() && result.ok()) result = ToStatus(s, "close rocksdb");
+  db_.reset();
+  return result;
+}
+
+}  // namespace strata::storage::rocks

@@ -1,0 +1,89 @@
+// Db: the RocksDB handle with strata's three column families (chunks, index, meta), tuned per
+// family: chunks are zstd-compressed in 64 KiB blocks without bloom filters (they are read by
+// range scans); index and meta use LZ4-free defaults. All families share one bounded block
+// cache. Families are flushed atomically (atomic_flush) because chunk and index writes skip
+// the RocksDB WAL: strata's own WAL is the durability source (docs/format/wal.md).
+// Thread-safety: all methods may be called concurrently; a WriteBatch belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "strata/base/result.h"
+#include "strata/base/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace strata::storage::rocks {
+
+enum class Cf { kChunks = 0, kIndex = 1, kMeta = 2 };
+
+// A set of puts applied atomically by Db::Write.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void Put(Cf cf, std::string_view key, std::string_view value);
+  size_t count() const { return count_; }
+  size_t bytes() const;
+  void Clear();
+
+ private:
+  friend class Db;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  rocksdb::ColumnFamilyHandle* handles_[3] = {};
+  size_t count_ = 0;
+};
+
+struct DbOptions {
+  uint64_t block_cache_bytes = 64ULL << 20;
+  uint64_t chunk_block_bytes = 64ULL << 10;
+};
+
+class Db {
+ public:
+  // Opens or creates the database at `path` with the column families. io_error/corruption
+  // when RocksDB cannot open it.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, const DbOptions& options);
+  ~Db();
+
+  // Prepares a batch bound to this Db's families.
+  void Bind(WriteBatch* batch) const;
+  // Applies `batch` without the RocksDB WAL: durable only after FlushMemtables().
+  Status WriteUnlogged(WriteBatch* batch);
+  // Writes one key through the RocksDB WAL with sync (small, rare writes: metadata).
+  Status PutSynced(Cf cf, std::string_view key, std::string_view value);
+  Result<std::optional<std::string>> Get(Cf cf, std::string_view key);
+  // Calls fn(key, value) for keys in [begin, end) in order until fn returns false. The views
+  // are valid only during the call.
+  Status Scan(Cf cf, std::string_view begin, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn);
+  // Deletes keys in [begin, end) and drops SST files wholly inside the range.
+  Status DeleteRange(Cf cf, std::string_view begin, std::string_view end);
+  // Persists all memtables of all families to SST files and waits (atomic across families).
+  Status FlushMemtables();
+  // Bytes of live SST files across families.
+  uint64_t LiveSstBytes() const;
+  Status Close();
+
+ private:
+  Db() = default;
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const { return handles_[static_cast<int>(cf)]; }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* handles_[3] = {};
+  rocksdb::ColumnFamilyHandle* default_handle_ = nullptr;
+};
+
+}  // namespace strata::storage::rocks
