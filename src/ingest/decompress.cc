@@ -111,7 +111,7 @@ Result<std::string> Inflate(std::string_view compressed, size_t max_output) {
   return ZlibInflate(compressed, max_output, kZlibWindowBits, "deflate");
 }
 
-Result<std::string> SnappyUncompress(std::string_view compressed, size_t max_output) {
+Status SnappyUncompressInto(std::string_view compressed, size_t max_output, std::string& out) {
   size_t length = 0;
   if (!snappy::GetUncompressedLength(compressed.data(), compressed.size(), &length)) {
     return Status::InvalidArgument(
@@ -122,13 +122,19 @@ Result<std::string> SnappyUncompress(std::string_view compressed, size_t max_out
     return Status::ResourceExhausted(fmt::format(
         "decompressed body of {} bytes exceeds the limit of {} bytes", length, max_output));
   }
-  std::string out;
   out.resize(length);
   if (!snappy::RawUncompress(compressed.data(), compressed.size(), out.data())) {
+    out.clear();
     return Status::InvalidArgument(fmt::format(
         "snappy: corrupt block data ({} compressed bytes, {} announced)", compressed.size(),
         length));
   }
+  return Status::Ok();
+}
+
+Result<std::string> SnappyUncompress(std::string_view compressed, size_t max_output) {
+  std::string out;
+  if (Status s = SnappyUncompressInto(compressed, max_output, out); !s.ok()) return s;
   return out;
 }
 

@@ -39,8 +39,20 @@ std::string_view MetricTypeName(uint64_t type) {
   return type < std::size(kNames) ? kNames[type] : "unknown";
 }
 
-// Decodes one Label message into `label`.
+// Decodes one Label message into `label`. Fast path for what every sender writes: name then
+// value, both present and shorter than 128 bytes.
 bool DecodeLabel(std::string_view bytes, size_t at, LabelView& label, WireReader& outer) {
+  const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  size_t n = bytes.size();
+  if (n >= 4 && b[0] == 0x0A && b[1] < 0x80 && size_t{b[1]} + 4 <= n) {
+    size_t name_len = b[1];
+    const uint8_t* v = b + 2 + name_len;
+    if (v[0] == 0x12 && v[1] < 0x80 && 2 + name_len + 2 + v[1] == n) {
+      label.name = std::string_view(bytes.data() + 2, name_len);
+      label.value = std::string_view(reinterpret_cast<const char*>(v + 2), v[1]);
+      return true;
+    }
+  }
   WireReader r(bytes, at);
   label = {};
   while (!r.AtEnd()) {
@@ -154,12 +166,11 @@ class SeriesDecoder {
       } else if (field == kTimeSeriesLabels) {
         std::string_view payload;
         size_t payload_at = 0;
-        LabelView label;
         if (!WrongType(r, type, WireType::kLengthDelimited) || !r.ReadBytes(payload, payload_at) ||
-            !DecodeLabel(payload, payload_at, label, r)) {
+            !DecodeLabel(payload, payload_at, labels_.emplace_back(), r)) {
           break;
         }
-        if (!label.value.empty()) labels_.push_back(label);
+        if (labels_.back().value.empty()) labels_.pop_back();
       } else {
         if (field == kTimeSeriesHistograms) ++histograms;
         if (!r.Skip(type, field)) break;
@@ -216,11 +227,22 @@ class SeriesDecoder {
   std::vector<storage::Sample> samples_;
 };
 
+void Reset(RemoteWrite& out) {
+  out.batch.Clear();
+  IngestReport& report = out.report;
+  report.accepted_candidates = 0;
+  report.rejected = 0;
+  report.rejected_by_reason.fill(0);
+  report.errors.clear();
+  report.series_source.clear();
+  out.metadata.clear();
+}
+
 }  // namespace
 
-Result<RemoteWrite> DecodeRemoteWrite(std::string_view protobuf, const Limits& limits,
-                                      Timestamp now) {
-  RemoteWrite out;
+Status DecodeRemoteWriteInto(std::string_view protobuf, const Limits& limits, Timestamp now,
+                             RemoteWrite& out) {
+  Reset(out);
   SeriesDecoder series(limits, now, out);
   WireReader r(protobuf);
   uint32_t index = 0;
@@ -247,16 +269,36 @@ Result<RemoteWrite> DecodeRemoteWrite(std::string_view protobuf, const Limits& l
       return Malformed(r, "WriteRequest");
     }
   }
+  return Status::Ok();
+}
+
+Result<RemoteWrite> DecodeRemoteWrite(std::string_view protobuf, const Limits& limits,
+                                      Timestamp now) {
+  RemoteWrite out;
+  if (Status s = DecodeRemoteWriteInto(protobuf, limits, now, out); !s.ok()) return s;
   return out;
+}
+
+Status ParseRemoteWriteInto(std::string_view body, size_t max_decompressed,
+                            const Limits& limits, Timestamp now,
+                            std::string& decompressed_storage, RemoteWrite& out) {
+  if (Status s = SnappyUncompressInto(body, max_decompressed, decompressed_storage); !s.ok()) {
+    Reset(out);
+    return s;
+  }
+  return DecodeRemoteWriteInto(decompressed_storage, limits, now, out);
 }
 
 Result<RemoteWrite> ParseRemoteWrite(std::string_view body, size_t max_decompressed,
                                      const Limits& limits, Timestamp now,
                                      std::string& decompressed_storage) {
-  auto raw = SnappyUncompress(body, max_decompressed);
-  if (!raw.ok()) return raw.status();
-  decompressed_storage = std::move(raw).value();
-  return DecodeRemoteWrite(decompressed_storage, limits, now);
+  RemoteWrite out;
+  if (Status s = ParseRemoteWriteInto(body, max_decompressed, limits, now,
+                                      decompressed_storage, out);
+      !s.ok()) {
+    return s;
+  }
+  return out;
 }
 
 }  // namespace strata::ingest

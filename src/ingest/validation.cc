@@ -29,11 +29,18 @@ constexpr std::array<uint8_t, 256> MakeCharTable() {
 constexpr std::array<uint8_t, 256> kCharTable = MakeCharTable();
 
 bool MatchesGrammar(std::string_view s, uint8_t start, uint8_t rest) {
-  if (s.empty() || !(kCharTable[static_cast<unsigned char>(s[0])] & start)) return false;
-  for (size_t i = 1; i < s.size(); ++i) {
-    if (!(kCharTable[static_cast<unsigned char>(s[i])] & rest)) return false;
+  if (s.empty()) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  // Branch-free accumulation, four bytes per step: this loop was the largest cost of
+  // remote_write label validation when it tested and branched on every byte.
+  uint8_t acc = kCharTable[p[0]] & start ? rest : 0;
+  size_t i = 1;
+  for (; i + 4 <= n; i += 4) {
+    acc &= kCharTable[p[i]] & kCharTable[p[i + 1]] & kCharTable[p[i + 2]] & kCharTable[p[i + 3]];
   }
-  return true;
+  for (; i < n; ++i) acc &= kCharTable[p[i]];
+  return (acc & rest) != 0;
 }
 
 // Length of the well-formed UTF-8 sequence at p (n bytes available), or 0 if ill-formed.
@@ -79,6 +86,14 @@ size_t CodePoints(std::string_view s) {
   return n;
 }
 
+// a < b for label names; the first byte usually decides, which saves a memcmp call.
+inline bool NameLess(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
 Violation Make(RejectReason reason, std::string detail) {
   std::string message(ReasonName(reason));
   message += ": ";
@@ -111,6 +126,9 @@ std::string FormatRfc3339(Timestamp t) {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, sod / 3600,
                      sod / 60 % 60, sod % 60, ms);
 }
+
+std::optional<Violation> CheckSeriesLabelsSlow(std::vector<LabelView>& labels,
+                                               const Limits& limits);
 
 }  // namespace
 
@@ -207,6 +225,34 @@ std::optional<Violation> CheckLabelValue(std::string_view name, std::string_view
 }
 
 std::optional<Violation> CheckSeriesLabels(std::vector<LabelView>& labels, const Limits& limits) {
+  // Fast path, one pass: strictly increasing names (so no duplicates), each name and value
+  // passing its cheap test. Anything else goes to the slow path, which sorts and produces
+  // the message of the first rule broken.
+  bool fast = !labels.empty() && labels.size() - 1 <= limits.max_tags;
+  const LabelView* metric = nullptr;
+  for (size_t i = 0; fast && i < labels.size(); ++i) {
+    const LabelView& l = labels[i];
+    if (i > 0 && !NameLess(labels[i - 1].name, l.name)) {
+      fast = false;
+    } else if (l.name == kMetricName) {
+      metric = &l;
+      fast = l.value.size() <= limits.max_metric_name_length &&
+             MatchesGrammar(l.value, kMetricStart, kMetricRest);
+    } else {
+      fast = l.name.size() <= limits.max_label_name_length &&
+             MatchesGrammar(l.name, kLabelStart, kLabelRest) &&
+             !(l.name.size() >= 2 && l.name[0] == '_' && l.name[1] == '_') &&
+             l.value.size() <= limits.max_label_value_length && IsAscii(l.value);
+    }
+  }
+  if (fast && metric != nullptr) return std::nullopt;
+  return CheckSeriesLabelsSlow(labels, limits);
+}
+
+namespace {
+
+std::optional<Violation> CheckSeriesLabelsSlow(std::vector<LabelView>& labels,
+                                               const Limits& limits) {
   bool sorted = true;
   for (size_t i = 1; i < labels.size(); ++i) {
     if (labels[i - 1].name >= labels[i].name) {
@@ -240,6 +286,8 @@ std::optional<Violation> CheckSeriesLabels(std::vector<LabelView>& labels, const
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 Violation TimeWindow::Describe(Timestamp t) const {
   if (t < min) {

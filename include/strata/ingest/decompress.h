@@ -32,6 +32,9 @@ Result<std::string> Inflate(std::string_view compressed, size_t max_output);
 // preamble is checked against max_output before allocating: resource_exhausted if larger;
 // invalid_argument if the data is not valid snappy.
 Result<std::string> SnappyUncompress(std::string_view compressed, size_t max_output);
+// Same into `out`, whose contents are replaced and whose capacity is reused: on the
+// remote_write path a fresh buffer per request cost ~10% of decode time in page faults.
+Status SnappyUncompressInto(std::string_view compressed, size_t max_output, std::string& out);
 
 // Dispatches on `encoding`: kIdentity copies (resource_exhausted past max_output),
 // kUnsupported is invalid_argument.
