@@ -315,6 +315,30 @@ TEST_CASE("Parser resolves function signatures", "[query][parser]") {
   MustParse("sort_by_label(foo, \"a\", \"b\")");
 }
 
+TEST_CASE("Parser reads histogram trim operators at multiplicative precedence",
+          "[query][parser]") {
+  auto e = MustParse("h </ 2 + 1");
+  auto* b = e->As<BinaryExpr>();
+  REQUIRE(b != nullptr);
+  CHECK(b->op == BinaryOp::kAdd);
+  CHECK(b->lhs->As<BinaryExpr>()->op == BinaryOp::kTrimUpper);
+  auto e2 = MustParse("histogram_count(h >/ -1)");
+  CHECK(e2->As<Call>()->args[0]->As<BinaryExpr>()->op == BinaryOp::kTrimLower);
+  CHECK_FALSE(IsComparisonOp(BinaryOp::kTrimLower));
+  CHECK_FALSE(IsSetOp(BinaryOp::kTrimUpper));
+}
+
+TEST_CASE("Parser accepts step(), range(), start(), end(), min_of and max_of as scalars",
+          "[query][parser]") {
+  for (auto q : {"step()", "range()", "start()", "end()", "end() - start()", "vector(step())",
+                 "metric * step()", "min_of(3, 5)", "max_of(NaN, 3)"}) {
+    auto e = MustParse(q);
+    INFO(q);
+    CHECK((Type(*e) == ValueType::kScalar || Type(*e) == ValueType::kVector));
+  }
+  CHECK(Type(*MustParse("step()")) == ValueType::kScalar);
+}
+
 TEST_CASE("Parser reads anchored and smoothed modifiers", "[query][parser]") {
   auto e = MustParse("increase(foo[1m] anchored)");
   CHECK(e->As<Call>()->args[0]->As<MatrixSelector>()->selector.anchored);

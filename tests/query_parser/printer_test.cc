@@ -59,6 +59,9 @@ TEST_CASE("Printer writes canonical PromQL", "[query][printer]") {
   check("increase(foo[1m] anchored)", "increase(foo[1m] anchored)");
   check("foo smoothed", "foo smoothed");
   check("changes(foo[26m+4m])", "changes(foo[30m])");
+  check("h</2", "h </ 2");
+  check("h>/2", "h >/ 2");
+  check("end()-start()", "end() - start()");
 }
 
 TEST_CASE("Printer output parses back to the same text", "[query][printer]") {

@@ -14,7 +14,10 @@
 namespace strata::query {
 
 // Parses a whole PromQL expression. Fails with invalid_argument and a Prometheus-style message
-// carrying the 1-based position, e.g. `1:14: parse error: unexpected ")"`.
+// carrying the 1-based position, e.g. `1:14: parse error: unexpected ")"`. The one exception is
+// an `anchored`/`smoothed` range passed to a function that does not support it: that message has
+// no position, exactly as Prometheus' engine words it ("smoothed modifier can only be used
+// with: delta, increase, rate - not with deriv"). Only the first error is reported.
 Result<ExprPtr> ParseExpr(std::string_view input);
 
 // Parses a series selector as used by /api/v1/series match[] (`up{job="x"}`, `{__name__=~"a.*"}`).
