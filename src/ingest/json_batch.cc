@@ -143,6 +143,12 @@ class BatchParser {
   };
 
   Status Malformed(simdjson::error_code e, size_t offset) {
+    if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT) {
+      return Status::InvalidArgument(fmt::format(
+          "malformed JSON at byte {}: the body ends before every array and object is closed "
+          "(truncated?)",
+          body_.size()));
+    }
     return Status::InvalidArgument(fmt::format("malformed JSON at byte {}: {}", offset,
                                                simdjson::error_message(e)));
   }
@@ -312,7 +318,7 @@ class BatchParser {
       if (v.get_double().get(p.value) != simdjson::SUCCESS) {
         std::string_view raw = v.raw_json_token();
         SetProblem(p, RejectReason::kInvalidValue,
-                   fmt::format("{} is not a representable number (byte {})",
+                   fmt::format("{} is not a valid, representable number (byte {})",
                                QuoteForMessage(TrimRight(raw)), at));
         return Status::Ok();
       }

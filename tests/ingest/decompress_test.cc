@@ -142,3 +142,11 @@ TEST_CASE("Identity bodies are copied within the limit and unknown encodings fai
   CHECK(Decompress(ContentEncoding::kUnsupported, "abc", 10).status().code() ==
         Status::Code::kInvalidArgument);
 }
+
+TEST_CASE("SnappyUncompressInto replaces the buffer's contents", "[ingest][decompress]") {
+  std::string compressed;
+  snappy::Compress("short", 5, &compressed);
+  std::string buffer(1000, 'x');
+  REQUIRE(SnappyUncompressInto(compressed, 100, buffer).ok());
+  CHECK(buffer == "short");
+}

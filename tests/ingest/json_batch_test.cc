@@ -134,7 +134,7 @@ TEST_CASE("Each JSON rule rejects its point alone, with index and reason",
         "invalid_value: \"value\" must be a number, got a boolean");
   check(R"({"name":"x"})", RejectReason::kInvalidValue, "invalid_value: \"value\" is missing");
   check(R"({"name":"x","value":1e999})", RejectReason::kInvalidValue,
-        "invalid_value: \"1e999\" is not a representable number (byte 47)");
+        "invalid_value: \"1e999\" is not a valid, representable number (byte 47)");
   check(R"({"name":"x","value":1,"timestamp":"yesterday"})", RejectReason::kInvalidTimestamp,
         "invalid_timestamp: \"yesterday\" is not an RFC 3339 time (e.g. 2024-01-02T03:04:05Z)");
   check(R"({"name":"x","value":1,"timestamp":[1]})", RejectReason::kInvalidTimestamp,
@@ -217,7 +217,8 @@ TEST_CASE("Malformed JSON bodies fail with the byte offset", "[ingest][json_batc
   fails(R"({"name":"x","value":1})", "malformed JSON at byte 0: the body must be an array");
   fails("  42", "malformed JSON at byte 2: the body must be an array");
   fails("", "malformed JSON at byte 0:");
-  fails(R"([{"name":"x","value":1},)", "malformed JSON at byte ");
+  fails(R"([{"name":"x","value":1},)", "malformed JSON at byte 24: the body ends before");
+  fails(R"([{"name":"x","val)", "malformed JSON at byte ");
   fails(R"([{"name":"x","value":1}] [])", "malformed JSON at byte 25: unexpected content");
   fails(R"([{"name":"x","value":1} {"name":"y"}])", "malformed JSON at byte ");
   fails("[{\"name\":\"x\xff\",\"value\":1}]", "malformed JSON at byte 11:");

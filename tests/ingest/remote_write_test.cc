@@ -271,3 +271,54 @@ TEST_CASE("An empty remote_write request decodes to an empty batch", "[ingest][r
   CHECK(rw->batch.series_count() == 0);
   CHECK(rw->report.rejected == 0);
 }
+
+TEST_CASE("Decoding into a reused RemoteWrite replaces its previous contents",
+          "[ingest][remote_write]") {
+  ProtoWriter first;
+  first.Message(1, Series({{"__name__", "a"}}, {{1, kNow}, {2, kNow}}));
+  first.Message(1, Series({{"__name__", "1bad"}}, {{1, kNow}}));
+  ProtoWriter md;
+  md.Varint(1, 2).Bytes(4, "a");
+  first.Message(3, md);
+  ProtoWriter second;
+  second.Message(1, Series({{"__name__", "b"}, {"k", "v"}}, {{3, kNow}}));
+
+  RemoteWrite reused;
+  std::string buffer;
+  REQUIRE(ParseRemoteWriteInto(SnappyCompress(first.str()), 1 << 20, Limits{}, kNow, buffer,
+                               reused)
+              .ok());
+  CHECK(reused.batch.sample_count() == 2);
+  CHECK(reused.report.rejected == 1);
+  CHECK(reused.metadata.size() == 1);
+
+  REQUIRE(ParseRemoteWriteInto(SnappyCompress(second.str()), 1 << 20, Limits{}, kNow, buffer,
+                               reused)
+              .ok());
+  REQUIRE(reused.batch.series_count() == 1);
+  CHECK(SeriesString(reused.batch, 0) == "b{k=\"v\"}");
+  CHECK(reused.report.accepted_candidates == 1);
+  CHECK(reused.report.rejected == 0);
+  CHECK(reused.report.rejected_for(RejectReason::kInvalidMetricName) == 0);
+  CHECK(reused.report.errors.empty());
+  CHECK(reused.report.series_source == std::vector<uint32_t>{0});
+  CHECK(reused.metadata.empty());
+
+  // A failed decode leaves nothing behind that could be appended by mistake.
+  CHECK_FALSE(ParseRemoteWriteInto("\xff\xff", 1 << 20, Limits{}, kNow, buffer, reused).ok());
+  CHECK(reused.batch.series_count() == 0);
+}
+
+TEST_CASE("remote_write accepts non-ASCII label values and rejects invalid UTF-8",
+          "[ingest][remote_write]") {
+  ProtoWriter req;
+  req.Message(1, Series({{"__name__", "temp"}, {"city", "Z\xc3\xbcrich"}}, {{1, kNow}}));
+  req.Message(1, Series({{"__name__", "temp"}, {"city", "Z\xfcrich"}}, {{1, kNow}}));
+  auto rw = DecodeRemoteWrite(req.str(), Limits{}, kNow);
+  REQUIRE(rw.ok());
+  REQUIRE(rw->batch.series_count() == 1);
+  CHECK(Labels::FromSorted(rw->batch.labels(0)).Get("city") == "Z\xc3\xbcrich");
+  CHECK(rw->report.rejected_for(RejectReason::kInvalidLabelValue) == 1);
+  REQUIRE(rw->report.errors.size() == 1);
+  CHECK(rw->report.errors[0].index == 1);
+}
