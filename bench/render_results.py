@@ -47,6 +47,17 @@ def fmt_num(v, digits=0):
   return f'{v:,.{digits}f}'
 
 
+def cores_busy(load):
+  if not load or not load.get('seconds') or load.get('server_cpu_s', -1) < 0:
+    return None
+  return load['server_cpu_s'] / load['seconds']
+
+
+def hours_minutes(ms):
+  minutes = round(ms / 60_000)
+  return f'{minutes // 60} h {minutes % 60} m' if minutes % 60 else f'{minutes // 60} h'
+
+
 def metric_rows(r):
   """(label, value, formatted, higher_is_better) for one server."""
   load = r.get('load') or {}
@@ -64,6 +75,8 @@ def metric_rows(r):
   mib = lambda b: b / 2**20 if b and b > 0 else None
   return [
       ('ingest samples/s', sps, fmt_num(sps), True),
+      ('server CPU cores busy during load (of %d)' % os.cpu_count(),
+       cores_busy(load), fmt_num(cores_busy(load), 2), None),
       ('CPU seconds per million samples (during load)', load.get('server_cpu_s_per_million'),
        fmt_num(load.get('server_cpu_s_per_million'), 2), False),
       ('CPU seconds per million samples (incl. background work until idle)',
@@ -126,10 +139,11 @@ def render(results, meta, command):
     lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
 
   lines.append('')
-  lines.append(f'Query latency, ms: median of warm runs (p95 in parentheses); range '
-               f'{(meta["end_ms"] - meta["start_ms"] - 1_200_000) / 3_600_000:.2f} h ending 10 min '
-               f'before the data ends, 60 s step unless noted. "series/points" is the size of each '
-               f'answer, to show the servers answered the same question.')
+  lines.append(f'Query latency, ms: median of warm runs (p95 in parentheses), then the answer\'s '
+               f'series/points, to show the servers answered the same question. Range '
+               f'{hours_minutes(meta["end_ms"] - meta["start_ms"] - 1_200_000)} (10 min inside each '
+               f'end of the data) at 60 s step unless noted; the raw series is an instant query '
+               f'of a range vector over the whole {hours_minutes(meta["end_ms"] - meta["start_ms"])}.')
   lines.append('')
   qservers = [s for s in ('vm', 'prometheus', 'strata') if s in results]
   qheader = '| query | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in qservers)
@@ -217,8 +231,12 @@ How each figure is taken:
 - Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for
   {'a dozen' if meta['hosts'] > 7 else 'a few'} series (counters, gauges, a constant and both full-entropy series of host-7),
   compared bit for bit with the generator's values.
-- Query caches are left at each server's defaults (VictoriaMetrics caches rollup results, so its
-  warm runs may be served from cache).
+- Query caches: VictoriaMetrics runs with `-search.disableCache`, so every warm run computes its
+  answer (with its rollup-result cache on, repeats of these queries take 0.3–8 ms); Prometheus has
+  no result cache; strata runs with its defaults.
+- The machine is shared with compilers of the other engineers; "server CPU cores busy" shows how
+  much CPU each server actually got during its load. CPU seconds per million samples is the
+  figure least disturbed by that.
 """
   with open(args.write, 'w') as f:
     f.write(doc)

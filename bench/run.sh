@@ -10,6 +10,9 @@
 # missing, strata is skipped with a message. Results land in bench/RESULTS.md unless
 # --no-results or --quick is given. Every server listens on 127.0.0.1 only and is killed on exit.
 set -euo pipefail
+# The whole script is one compound command, so bash parses it before running it and an edit
+# to this file during a run cannot change what the run executes.
+{
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$REPO/bench"
@@ -20,7 +23,7 @@ STRATA_BIN="${STRATA_BIN:-$REPO/build/src/app/strata}"
 SERVERS="vm,vm-influx,prometheus,strata,strata-json"
 CONNECTIONS=2
 RUNS=10
-WORK="${BENCH_WORK:-/tmp/strata-bench}"
+WORK="${BENCH_WORK:-$REPO/build-bench/work}"
 WRITE_RESULTS=1
 COMMAND="bench/run.sh $*"
 
@@ -60,13 +63,14 @@ if [[ ${#need_pkgs[@]} -gt 0 ]]; then
 fi
 
 # ---- build -------------------------------------------------------------------------------
-BUILD="$REPO/build-bench"
+# bench/ configures on its own, so the tools build whatever state the rest of the tree is in.
+BUILD="$REPO/build-bench/standalone"
 if [[ ! -f "$BUILD/build.ninja" ]]; then
-  cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S "$BENCH" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 ninja -C "$BUILD" -j2 strata_bench_gen strata_bench_load >/dev/null
-GEN="$BUILD/bench/strata_bench_gen"
-LOAD="$BUILD/bench/strata_bench_load"
+GEN="$BUILD/strata_bench_gen"
+LOAD="$BUILD/strata_bench_load"
 
 # ---- data (cached by workload and seed while its timestamps are recent) -----------------
 DATA="$WORK/data-$WORKLOAD-seed$SEED"
@@ -162,16 +166,16 @@ run_server() {
   mkdir -p "$data"
   case "$name" in
     vm|vm-influx)
-      version=$(victoria-metrics -version 2>&1 | head -1)
+      version="victoria-metrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || true)"
       victoria-metrics -storageDataPath="$data" -httpListenAddr="127.0.0.1:$port" \
-        -influxSkipSingleField -selfScrapeInterval=0 -loggerLevel=ERROR \
+        -influxSkipSingleField -selfScrapeInterval=0 -search.disableCache -loggerLevel=ERROR \
         >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/health
       if [[ $name == vm ]]; then ingest_path=/api/v1/write; body_dir=rw
       else ingest_path='/write?precision=ms'; body_dir=influx; fi ;;
     prometheus)
-      version=$(prometheus --version 2>&1 | head -1)
+      version="prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || true)"
       printf 'global:\n  scrape_interval: 1h\nscrape_configs: []\n' >"$SERVER_DIR/prometheus.yml"
       prometheus --config.file="$SERVER_DIR/prometheus.yml" --storage.tsdb.path="$data" \
         --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver \
@@ -189,7 +193,7 @@ run_server() {
       version=$("$STRATA_BIN" --version 2>&1 | head -1 || true)
       "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data" >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
-      ready_path=/metrics
+      ready_path=/-/ready
       if [[ $name == strata ]]; then ingest_path=/api/v1/write; body_dir=rw
       else ingest_path=/api/v1/metrics; body_dir=json; fi ;;
     *) log "unknown server $name"; return 1 ;;
@@ -286,3 +290,5 @@ done
 render_args=(--results "$RES" --meta "$DATA/meta.json" --command "$COMMAND")
 if [[ $WRITE_RESULTS == 1 ]]; then render_args+=(--write "$BENCH/RESULTS.md"); fi
 python3 "$BENCH/render_results.py" "${render_args[@]}"
+exit
+}
