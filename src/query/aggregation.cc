@@ -21,6 +21,7 @@ struct Accumulator {
   double count = 0;
   double mean = 0;
   MeanAccumulator avg;
+  bool drop_name = false;  // some member's name is due for removal (delayed name removal)
   std::vector<std::pair<double, uint32_t>> members;  // (value, series) for the k/quantile ops
 };
 
@@ -86,7 +87,6 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
   for (size_t i = 0; i < steps.size(); ++i) {
     if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
     const auto& samples = steps[i];
-    if (samples.empty()) continue;
     const Timestamp t = grid.At(i);
     double param = args.param != nullptr ? (*args.param)[i] : 0;
 
@@ -108,6 +108,7 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
         param = std::clamp(param, -1.0, 1.0);
       }
     }
+    if (samples.empty()) continue;
     if (op == AggregateOp::kQuantile && (param < 0 || param > 1)) {
       ctx.Warn("PromQL warning: quantile value should be between 0 and 1");
     }
@@ -126,11 +127,15 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
         a.avg = MeanAccumulator();
         a.avg.Add(v);
         a.members.clear();
-        if (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) a.value = 0;
+        a.drop_name = input[series].drop_name;
+        if (op == AggregateOp::kStddev || op == AggregateOp::kStdvar) {
+          a.value = std::isnan(v) || std::isinf(v) ? std::numeric_limits<double>::quiet_NaN() : 0;
+        }
         a.members.emplace_back(v, series);
         continue;
       }
       a.count += 1;
+      a.drop_name = a.drop_name || input[series].drop_name;
       switch (op) {
         case AggregateOp::kSum: a.value = KahanSumInc(v, a.value, a.kahan_c); break;
         case AggregateOp::kAvg: a.avg.Add(v); break;
@@ -159,21 +164,21 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
       };
       Status st;
       switch (op) {
-        case AggregateOp::kSum: st = emit(group_labels[g], false, a.value + a.kahan_c); break;
-        case AggregateOp::kAvg: st = emit(group_labels[g], false, a.avg.Mean()); break;
+        case AggregateOp::kSum: st = emit(group_labels[g], a.drop_name, a.value + a.kahan_c); break;
+        case AggregateOp::kAvg: st = emit(group_labels[g], a.drop_name, a.avg.Mean()); break;
         case AggregateOp::kMin:
-        case AggregateOp::kMax: st = emit(group_labels[g], false, a.value); break;
-        case AggregateOp::kCount: st = emit(group_labels[g], false, a.count); break;
-        case AggregateOp::kGroup: st = emit(group_labels[g], false, 1); break;
-        case AggregateOp::kStdvar: st = emit(group_labels[g], false, a.value / a.count); break;
+        case AggregateOp::kMax: st = emit(group_labels[g], a.drop_name, a.value); break;
+        case AggregateOp::kCount: st = emit(group_labels[g], a.drop_name, a.count); break;
+        case AggregateOp::kGroup: st = emit(group_labels[g], a.drop_name, 1); break;
+        case AggregateOp::kStdvar: st = emit(group_labels[g], a.drop_name, a.value / a.count); break;
         case AggregateOp::kStddev:
-          st = emit(group_labels[g], false, std::sqrt(a.value / a.count));
+          st = emit(group_labels[g], a.drop_name, std::sqrt(a.value / a.count));
           break;
         case AggregateOp::kQuantile: {
           std::vector<double> values;
           values.reserve(a.members.size());
           for (const auto& m : a.members) values.push_back(m.first);
-          st = emit(group_labels[g], false, Quantile(param, values));
+          st = emit(group_labels[g], a.drop_name, Quantile(param, values));
           break;
         }
         case AggregateOp::kTopk:

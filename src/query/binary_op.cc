@@ -225,9 +225,9 @@ Result<EvalMatrix> VectorVectorOp(BinaryOp op, bool return_bool, const VectorMat
       ElemResult e = ApplyElemOp(op, fl, fr);
       if (return_bool) {
         e.v = e.keep ? 1.0 : 0.0;
-      } else if (!e.keep) {
-        continue;
+        e.keep = true;
       }
+      // Ambiguous matches are errors even when the comparison filters the sample out.
       uint64_t key = (static_cast<uint64_t>(l) << 32) | r;
       auto po = pair_out.find(key);
       if (po == pair_out.end()) {
@@ -252,10 +252,12 @@ Result<EvalMatrix> VectorVectorOp(BinaryOp op, bool return_bool, const VectorMat
         }
         sigs.push_back(result_sig);
       }
+      if (!e.keep) continue;
       if (Status s = out.Add(po->second, t, e.v); !s.ok()) return s;
     }
   }
   EvalMatrix result = out.Take();
+  std::erase_if(result, [](const EvalSeries& s) { return s.points.empty(); });
   uint64_t points = 0;
   for (const auto& s : result) points += s.points.size();
   if (Status s = ctx.AddSamples(points); !s.ok()) return s;

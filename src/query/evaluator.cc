@@ -243,7 +243,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
   for (const EvalSeries& s : rv->series) {
     if (Status st = ctx_.CheckInterrupt(); !st.ok()) return st;
     EvalSeries r{s.labels, {}, s.drop_name || def->drops_name};
-    ForEachWindow(s, grid, eval_time, rv->range, rv->offset, [&](size_t i, const Window& w) {
+    ForEachWindow(s, grid, eval_time, rv->range, [&](size_t i, const Window& w) {
       if (!status.ok()) return;
       if (def->check_args != nullptr && !w.points.empty()) {
         status = def->check_args(step_args[i]);
@@ -319,7 +319,7 @@ Result<Evaluated> Evaluator::EvalCall(const Call& call, const Grid& grid) {
     if (v->type == ValueType::kMatrix) {
       auto eval_time = [&](size_t i) { return EvalTime(grid, i, v->at, v->offset); };
       for (const EvalSeries& s : v->series) {
-        ForEachWindow(s, grid, eval_time, v->range, v->offset, [&](size_t i, const Window& w) {
+        ForEachWindow(s, grid, eval_time, v->range, [&](size_t i, const Window& w) {
           if (!w.points.empty()) present[i] = true;
         });
       }

@@ -19,7 +19,7 @@ struct Window {
   std::span<const Point> points;
   Timestamp range_start = 0;  // exclusive
   Timestamp range_end = 0;    // inclusive
-  Timestamp eval_time = 0;    // the step (or @) time before offset; predict_linear's "now"
+  Timestamp eval_time = 0;    // the step time; predict_linear's "now"
 };
 
 // Computes the function's value for `w`; nullopt means the series has no output at this step.

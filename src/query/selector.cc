@@ -67,7 +67,7 @@ EvalMatrix SelectInstant(const EvalMatrix& raw, const Grid& grid,
 
 void ForEachWindow(const EvalSeries& series, const Grid& grid,
                    const std::function<Timestamp(size_t)>& eval_time, Duration range,
-                   Duration offset, const std::function<void(size_t, const Window&)>& fn) {
+                   const std::function<void(size_t, const Window&)>& fn) {
   const auto& pts = series.points;
   size_t lo = 0, hi = 0;
   const size_t steps = grid.steps();
@@ -81,7 +81,7 @@ void ForEachWindow(const EvalSeries& series, const Grid& grid,
     w.points = std::span<const Point>(pts.data() + lo, hi - lo);
     w.range_start = start;
     w.range_end = end;
-    w.eval_time = end + offset;
+    w.eval_time = grid.At(i);
     fn(i, w);
   }
 }

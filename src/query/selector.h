@@ -29,10 +29,10 @@ EvalMatrix SelectInstant(const EvalMatrix& raw, const Grid& grid,
 
 // Calls fn(step, window) for each step of `grid` with the points of `series` in
 // (eval_time(i) - range, eval_time(i)]; eval_time must be non-decreasing in i. The window's
-// eval_time is eval_time(i) + offset (the step or @ time).
+// eval_time is the step time grid.At(i), also under @ (predict_linear predicts from the step,
+// as in Prometheus where it is not step-invariant).
 void ForEachWindow(const EvalSeries& series, const Grid& grid,
                    const std::function<Timestamp(size_t)>& eval_time, Duration range,
-                   Duration offset,
                    const std::function<void(size_t, const Window&)>& fn);
 
 }  // namespace strata::query

@@ -360,14 +360,15 @@ FileResult RunFile(const fs::path& path, const std::map<std::pair<std::string, i
       continue;
     }
     size_t begin = i;
+    std::string word = lines[i].substr(0, lines[i].find_first_of(" \t"));
+    if (word == "clear") {  // always a single line; a load may follow directly
+      db.Clear();
+      ++i;
+      continue;
+    }
     std::vector<std::string> cmd;
     while (i < lines.size() && !lines[i].empty()) cmd.push_back(lines[i++]);
     const std::string& head = cmd[0];
-    std::string word = head.substr(0, head.find_first_of(" \t"));
-    if (word == "clear") {
-      db.Clear();
-      continue;
-    }
     if (word.rfind("load", 0) == 0) {
       std::string rest = Trim(head.substr(word.size()));
       auto interval = ParseTime(rest);
