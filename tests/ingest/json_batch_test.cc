@@ -226,6 +226,8 @@ TEST_CASE("Malformed JSON bodies fail with the byte offset", "[ingest][json_batc
   fails(R"([{"name":"x","value":1,"extra":[1,tru]}])", "malformed JSON at byte ");
   fails(R"([{"name":"x","value":1,"tags":{"a":nul}}])", "malformed JSON at byte ");
   fails(R"([{"name":"x","value":1,"tags":{"a":1x}}])", "malformed JSON at byte ");
+  fails(R"([{"name":"x","value":1,"tags":{"a":"\ud800"}}])",
+        "malformed JSON at byte 35: Problem while parsing a string");
 }
 
 TEST_CASE("The JSON error list is bounded but every rejection is counted",

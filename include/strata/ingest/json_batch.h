@@ -12,7 +12,10 @@
 //   numbers and booleans are stringified as their JSON text (`1.50` stays "1.50", `true` is
 //   "true"); null or "" means the tag is absent (Prometheus: an empty value is no label);
 //   objects and arrays are rejected (invalid_label_value).
-// - Other fields are ignored.
+// - Other fields are ignored, but must still be well-formed JSON.
+// - A string with an invalid escape, including a lone UTF-16 surrogate such as "\ud800", makes
+//   the body malformed (simdjson refuses to decode it); everything else is UTF-8-validated by
+//   simdjson before parsing.
 // A point that breaks a rule is rejected alone, with its index and the rule's reason; its
 // neighbours are still accepted.
 // Thread-safety: ParseJsonBatch may be called concurrently (each thread reuses its own parser).
