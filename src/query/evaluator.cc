@@ -392,6 +392,16 @@ Result<Evaluated> Evaluator::EvalCall(const Call& call, const Grid& grid) {
     }
     return VectorValue(std::move(*m));
   }
+  if (name == "histogram_quantile") {
+    auto q = EvalScalar(*call.args[0], grid);
+    if (!q.ok()) return q.status();
+    auto m = EvalVector(*call.args[1], grid);
+    if (!m.ok()) return m.status();
+    for (double v : *q) {
+      if (v < 0 || v > 1) ctx_.Warn("PromQL warning: quantile value should be between 0 and 1");
+    }
+    return VectorValue(HistogramQuantile(*q, *m, grid));
+  }
   if (name == "sort" || name == "sort_desc") {
     auto m = EvalVector(*call.args[0], grid);
     if (!m.ok()) return m.status();

@@ -217,7 +217,105 @@ bool NaturalLess(std::string_view a, std::string_view b) {
   return a.size() - i < b.size() - j;
 }
 
+struct Bucket {
+  double upper;
+  double count;
+};
+
+bool AlmostEqual(double a, double b, double epsilon) {
+  constexpr double kMinNormal = 2.2250738585072014e-308;
+  if (a == b) return true;
+  double abs_sum = std::fabs(a) + std::fabs(b);
+  double diff = std::fabs(a - b);
+  if (a == 0 || b == 0 || abs_sum < kMinNormal) return diff < epsilon * kMinNormal;
+  return diff / std::min(abs_sum, std::numeric_limits<double>::max()) < epsilon;
+}
+
+// Prometheus' BucketQuantile for classic histograms.
+double BucketQuantile(double q, std::vector<Bucket>& buckets) {
+  if (std::isnan(q)) return kNaN;
+  if (q < 0) return -std::numeric_limits<double>::infinity();
+  if (q > 1) return std::numeric_limits<double>::infinity();
+  std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
+  if (!std::isinf(buckets.back().upper) || buckets.back().upper < 0) return kNaN;
+  // Merge buckets with the same bound.
+  std::vector<Bucket> merged;
+  for (const Bucket& b : buckets) {
+    if (!merged.empty() && merged.back().upper == b.upper) {
+      merged.back().count += b.count;
+    } else {
+      merged.push_back(b);
+    }
+  }
+  // Counts must not decrease; tiny float differences are flattened too.
+  double prev = merged[0].count;
+  for (size_t i = 1; i < merged.size(); ++i) {
+    double cur = merged[i].count;
+    if (cur == prev) continue;
+    if (AlmostEqual(prev, cur, 1e-12) || cur < prev) {
+      merged[i].count = prev;
+      continue;
+    }
+    prev = cur;
+  }
+  if (merged.size() < 2) return kNaN;
+  double observations = merged.back().count;
+  if (observations == 0) return kNaN;
+  double rank = q * observations;
+  size_t b = 0;
+  while (b < merged.size() - 1 && !(merged[b].count >= rank)) ++b;
+  if (b == merged.size() - 1) return merged[merged.size() - 2].upper;
+  if (b == 0 && merged[0].upper <= 0) return merged[0].upper;
+  double start = 0, end = merged[b].upper, count = merged[b].count;
+  if (b > 0) {
+    start = merged[b - 1].upper;
+    count -= merged[b - 1].count;
+    rank -= merged[b - 1].count;
+  }
+  return start + (end - start) * (rank / count);
+}
+
 }  // namespace
+
+EvalMatrix HistogramQuantile(const std::vector<double>& q, const EvalMatrix& in, const Grid& grid) {
+  static const std::vector<std::string> kLe = {"le"};
+  std::vector<Labels> group_labels;
+  std::vector<std::vector<std::pair<size_t, double>>> members;  // (series, upper bound)
+  std::unordered_map<uint64_t, std::vector<size_t>> by_hash;
+  for (size_t s = 0; s < in.size(); ++s) {
+    std::string le(in[s].labels.Get("le"));
+    char* end = nullptr;
+    double upper = std::strtod(le.c_str(), &end);
+    if (le.empty() || *end != '\0') continue;
+    Labels gl = in[s].labels.Filter(kLe, false);
+    auto& bucket = by_hash[gl.Hash()];
+    size_t g = SIZE_MAX;
+    for (size_t cand : bucket) {
+      if (group_labels[cand] == gl) g = cand;
+    }
+    if (g == SIZE_MAX) {
+      g = group_labels.size();
+      group_labels.push_back(gl);
+      members.emplace_back();
+      bucket.push_back(g);
+    }
+    members[g].emplace_back(s, upper);
+  }
+  EvalMatrix out;
+  for (size_t g = 0; g < group_labels.size(); ++g) {
+    EvalSeries r{group_labels[g], {}, true};
+    std::vector<std::vector<Bucket>> per_step(grid.steps());
+    for (const auto& [s, upper] : members[g]) {
+      for (const Point& p : in[s].points) per_step[grid.IndexOf(p.t)].push_back({upper, p.v});
+    }
+    for (size_t i = 0; i < per_step.size(); ++i) {
+      if (per_step[i].empty()) continue;
+      r.points.push_back({grid.At(i), BucketQuantile(q[i], per_step[i])});
+    }
+    if (!r.points.empty()) out.push_back(std::move(r));
+  }
+  return out;
+}
 
 MathFunction FindMathFunction(std::string_view name) { return Find(kMath, name); }
 MathFunction FindDateFunction(std::string_view name) { return Find(kDate, name); }

@@ -51,6 +51,11 @@ void SortByValue(EvalMatrix& m, bool descending);
 // Orders series by the given labels' values (natural order of the strings), then by all labels.
 void SortByLabels(EvalMatrix& m, std::span<const std::string> names, bool descending);
 
+// histogram_quantile(q, v) over classic buckets: series grouped by all labels but `le`; per
+// step the Prometheus bucket interpolation (buckets made monotonic, NaN without a +Inf bucket).
+// Series whose `le` is not a number are ignored.
+EvalMatrix HistogramQuantile(const std::vector<double>& q, const EvalMatrix& in, const Grid& grid);
+
 // True for a label name Prometheus 3 accepts: non-empty valid UTF-8.
 bool IsValidLabelName(std::string_view name);
 

@@ -163,7 +163,10 @@ std::optional<double> MadOverTime(const Window& w, std::span<const double>) {
   if (w.points.empty()) return std::nullopt;
   std::vector<double> values;
   values.reserve(w.points.size());
-  for (const Point& p : w.points) values.push_back(p.v);
+  for (const Point& p : w.points) {
+    if (std::isnan(p.v)) return kNaN;  // a NaN sample makes the deviation undefined
+    values.push_back(p.v);
+  }
   double median = Quantile(0.5, values);
   values.clear();
   for (const Point& p : w.points) values.push_back(std::fabs(p.v - median));

@@ -500,8 +500,10 @@ TEST_CASE("Upstream PromQL conformance scripts pass for supported float blocks",
   }
   std::cout << "conformance total: " << total.passed << " passed, " << total.failed
             << " failed, " << total.skipped << " skipped\n";
-  // A floor, raised as the engine grows, so regressions fail the build.
-  CHECK(total.passed >= 0.85 * (total.passed + total.failed));
+  // Every supported block passes (948 at the time of writing); rerun with
+  // STRATA_CONFORMANCE_VERBOSE=1 to list failures.
+  CHECK(total.failed == 0);
+  CHECK(total.passed > 0);
 }
 
 }  // namespace

@@ -122,6 +122,19 @@ TEST_CASE("absent reports missing series with the selector's equality labels",
   CHECK(f.Vec("absent_over_time(m{job=\"a\"}[1m])", 2 * kMinute) == Want{{"{job=\"a\"}", 1}});
 }
 
+TEST_CASE("histogram_quantile interpolates within classic buckets", "[query][instant_functions]") {
+  QueryFixture f;
+  // 10 observations <= 1, 20 <= 2, 20 in total (+Inf).
+  f.db.Append(Metric("h_bucket", {{"le", "1"}}), 0, 10);
+  f.db.Append(Metric("h_bucket", {{"le", "2"}}), 0, 20);
+  f.db.Append(Metric("h_bucket", {{"le", "+Inf"}}), 0, 20);
+  CHECK(f.Vec("histogram_quantile(0.5, h_bucket)", 0) == Want{{"{}", 1}});
+  CHECK(f.Vec("histogram_quantile(0.75, h_bucket)", 0) == Want{{"{}", 1.5}});
+  // Without the +Inf bucket the quantile is undefined.
+  auto v = f.Vec("histogram_quantile(0.5, h_bucket{le!=\"+Inf\"})", 0);
+  CHECK(std::isnan(v.at("{}")));
+}
+
 TEST_CASE("Date functions read Unix seconds in UTC", "[query][instant_functions]") {
   QueryFixture f;
   // 2024-02-29T13:45:00Z = 1709214300 s, a Thursday.
