@@ -12,7 +12,6 @@
 #include <set>
 #include <sstream>
 
-#include <re2/re2.h>
 
 #include "memory_storage.h"
 #include "strata/query/engine.h"
