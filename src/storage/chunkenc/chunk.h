@@ -1,0 +1,71 @@
+// chunkenc: the compressed chunk of one series' samples (Gorilla family), as stored in the head's
+// sealed chunks and in RocksDB. Timestamps are delta-of-delta (or fixed-step) residuals in a
+// per-chunk adaptive prefix code; values are stored once (constant chunk), as scaled decimal
+// integers, or as Gorilla XOR, whichever applies. Every value round-trips bit for bit.
+// Byte layout: chunk_header.h and docs/format/chunks.md.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/chunkenc/bit_stream.h"
+#include "storage/chunkenc/chunk_header.h"
+#include "storage/chunkenc/chunk_meta.h"
+#include "storage/chunkenc/class_code.h"
+#include "storage/chunkenc/predictor.h"
+#include "storage/chunkenc/xor_code.h"
+#include "strata/base/result.h"
+#include "strata/base/status.h"
+#include "strata/storage/sample_batch.h"
+#include "strata/storage/storage.h"
+
+namespace strata::storage::chunkenc {
+
+// Appends to *out one chunk holding `samples` (the format version is its first byte).
+// Preconditions (CHECKed): timestamps strictly increasing, at most kMaxChunkSamples samples.
+// An empty span gives a valid chunk of zero samples. Allocates nothing per sample.
+void Encode(std::span<const Sample> samples, std::string* out);
+
+// The header's summary (count, min/max timestamp, value encoding) without decoding samples.
+// Corruption when the header is malformed or truncated.
+Result<ChunkMeta> ReadMeta(std::string_view chunk);
+
+// Iterates the samples of an encoded chunk. The bytes must outlive the iterator. Malformed or
+// truncated bytes end the iteration with Err() == corruption; samples returned before that were
+// decoded from well-formed bits, but only reaching the end proves the whole chunk intact.
+// Thread-safety: not synchronised; one iterator per reader.
+class ChunkIterator final : public SampleIterator {
+ public:
+  explicit ChunkIterator(std::string_view chunk);
+
+  bool Next() override;
+  bool Seek(Timestamp t) override;
+  Sample At() const override { return cur_; }
+  Status Err() const override { return err_; }
+
+  // The header of the chunk (valid when Err() is not a header error).
+  const ChunkMeta& meta() const { return header_.meta; }
+
+ private:
+  bool Fail(const char* what);
+  bool Finish();
+
+  ChunkHeader header_;
+  BitReader bits_;
+  uint32_t next_ = 0;  // index of the sample the next Next() decodes
+  bool done_ = false;
+  Sample cur_;
+  Status err_;
+  ClassDecoder t_codes_;
+  ResidualTaker t_taker_;
+  ClassDecoder v_codes_;
+  ResidualTaker v_taker_;
+  XorDecoder xor_;
+};
+
+// Decodes every sample. Corruption on malformed input.
+Result<std::vector<Sample>> Decode(std::string_view chunk);
+
+}  // namespace strata::storage::chunkenc

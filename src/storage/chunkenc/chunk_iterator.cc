@@ -1,0 +1,132 @@
+// ChunkIterator and Decode: the reading side of the layout in chunk_header.h.
+#include <algorithm>
+#include <bit>
+
+#include "storage/chunkenc/chunk.h"
+#include "storage/chunkenc/decimal.h"
+
+namespace strata::storage::chunkenc {
+
+ChunkIterator::ChunkIterator(std::string_view chunk) {
+  err_ = ParseHeader(chunk, &header_);
+  if (!err_.ok()) {
+    done_ = true;
+    return;
+  }
+  bits_ = BitReader(reinterpret_cast<const uint8_t*>(chunk.data()) + header_.header_bytes,
+                    chunk.size() - header_.header_bytes);
+  const ChunkMeta& m = header_.meta;
+  if (m.count >= 3) {
+    Predictor p;
+    ClassTable table;
+    if (!ReadStreamHeader(&bits_, &p, &table)) {
+      Fail("invalid timestamp stream header");
+      return;
+    }
+    t_codes_ = ClassDecoder(table);
+    t_taker_ = ResidualTaker(p, static_cast<uint64_t>(m.min_t), header_.t_delta1);
+    if (m.encoding == ValueEncoding::kDecimal) {
+      if (!ReadStreamHeader(&bits_, &p, &table)) {
+        Fail("invalid value stream header");
+        return;
+      }
+      v_codes_ = ClassDecoder(table);
+      v_taker_ = ResidualTaker(p, header_.v_first, header_.v_delta1);
+    }
+  }
+  if (m.encoding == ValueEncoding::kXor) xor_ = XorDecoder(header_.v_first);
+}
+
+bool ChunkIterator::Fail(const char* what) {
+  err_ = Status::Corruption(std::string("chunk: ") + what);
+  done_ = true;
+  return false;
+}
+
+// Checks after the last sample: the stream must end exactly in the last byte, padded with zeros,
+// and the last timestamp must be the header's max_t.
+bool ChunkIterator::Finish() {
+  if (bits_.overrun()) return Fail("truncated");
+  size_t pad = (8 - bits_.bit_pos() % 8) % 8;
+  if (bits_.Read(static_cast<int>(pad)) != 0) return Fail("nonzero padding");
+  if (bits_.bit_pos() != bits_.size_bytes() * 8) return Fail("trailing bytes");
+  if (cur_.t != header_.meta.max_t) return Fail("last timestamp differs from the header");
+  return true;
+}
+
+bool ChunkIterator::Next() {
+  if (done_) return false;
+  const ChunkMeta& m = header_.meta;
+  if (next_ >= m.count) {
+    done_ = true;
+    return false;
+  }
+  Sample s;
+  if (next_ >= 2) {
+    s.t = static_cast<Timestamp>(t_taker_.Next(t_codes_.Get(&bits_)));
+    switch (m.encoding) {
+      case ValueEncoding::kConstant:
+        s.v = cur_.v;
+        break;
+      case ValueEncoding::kDecimal:
+        s.v = FromScaled(static_cast<int64_t>(v_taker_.Next(v_codes_.Get(&bits_))), m.decimals);
+        break;
+      case ValueEncoding::kXor: {
+        uint64_t b;
+        if (!xor_.Get(&bits_, &b)) return Fail("invalid XOR code");
+        s.v = std::bit_cast<double>(b);
+        break;
+      }
+    }
+  } else if (next_ == 0) {
+    s.t = m.min_t;
+    s.v = m.encoding == ValueEncoding::kDecimal
+              ? FromScaled(static_cast<int64_t>(header_.v_first), m.decimals)
+              : std::bit_cast<double>(header_.v_first);
+  } else {
+    s.t = static_cast<Timestamp>(static_cast<uint64_t>(m.min_t) + header_.t_delta1);
+    switch (m.encoding) {
+      case ValueEncoding::kConstant:
+        s.v = cur_.v;
+        break;
+      case ValueEncoding::kDecimal:
+        s.v = FromScaled(static_cast<int64_t>(header_.v_first + header_.v_delta1), m.decimals);
+        break;
+      case ValueEncoding::kXor: {
+        uint64_t b;
+        if (!xor_.Get(&bits_, &b)) return Fail("invalid XOR code");
+        s.v = std::bit_cast<double>(b);
+        break;
+      }
+    }
+  }
+  if (next_ > 0 && s.t <= cur_.t) return Fail("timestamps not increasing");
+  if (bits_.overrun()) return Fail("truncated");
+  cur_ = s;
+  if (++next_ == m.count && !Finish()) return false;
+  return true;
+}
+
+bool ChunkIterator::Seek(Timestamp t) {
+  if (done_) return false;
+  if (next_ > 0 && cur_.t >= t) return true;
+  if (t > header_.meta.max_t) {
+    done_ = true;
+    return false;
+  }
+  while (Next()) {
+    if (cur_.t >= t) return true;
+  }
+  return false;
+}
+
+Result<std::vector<Sample>> Decode(std::string_view chunk) {
+  ChunkIterator it(chunk);
+  std::vector<Sample> out;
+  if (it.Err().ok()) out.reserve(std::min<uint32_t>(it.meta().count, 4096));
+  while (it.Next()) out.push_back(it.At());
+  if (!it.Err().ok()) return it.Err();
+  return out;
+}
+
+}  // namespace strata::storage::chunkenc

@@ -1,0 +1,162 @@
+// chunkenc_measure: bytes per sample and encode/decode speed of the chunk codec on synthetic
+// node_exporter-like series (a measurement tool, not a test; numbers vary by machine).
+//
+//   chunkenc_measure [samples_per_chunk=120] [jitter_ms=0] [series=1000] [chunks_per_series=20]
+//
+// Each series follows one value kind (the shares below follow a node_exporter scrape: about 31%
+// of its series never change); timestamps are a 10 s scrape with +-jitter_ms of noise. Reports
+// per kind and overall, and the size after zstd of 64 KiB blocks of concatenated chunks (roughly
+// what RocksDB does with its blocks).
+#include <zstd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "storage/chunkenc/chunk.h"
+
+namespace {
+
+using strata::storage::Sample;
+namespace chunkenc = strata::storage::chunkenc;
+
+enum Kind { kConstant, kCounterInt, kCounterCenti, kCounterMilli, kGaugeInt, kGaugeBytes,
+            kGaugeBlocks, kGaugeCenti, kEntropy, kKinds };
+const char* kKindNames[kKinds] = {"constant",   "counter_int", "counter_centi",
+                                  "counter_milli", "gauge_int", "gauge_bytes",
+                                  "gauge_blocks", "gauge_centi", "entropy"};
+const int kShare[kKinds] = {31, 16, 14, 5, 8, 8, 6, 6, 6};  // percent of series
+
+struct Series {
+  Kind kind;
+  int64_t units;
+  int64_t step;
+};
+
+double NextValue(Series& s, std::mt19937_64& rng) {
+  auto uni = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  switch (s.kind) {
+    case kConstant: return static_cast<double>(s.units);
+    case kCounterInt: s.units += uni(0, 2 * s.step); return static_cast<double>(s.units);
+    case kCounterCenti: s.units += uni(s.step / 2, s.step * 3 / 2); return s.units / 100.0;
+    case kCounterMilli: s.units += uni(0, 2 * s.step); return s.units / 1000.0;
+    case kGaugeInt: s.units = std::max<int64_t>(0, s.units + uni(-s.step, s.step));
+      return static_cast<double>(s.units);
+    case kGaugeBytes: s.units = std::max<int64_t>(0, s.units + uni(-s.step, s.step));
+      return static_cast<double>(s.units * 1024);
+    case kGaugeBlocks: s.units = std::max<int64_t>(0, s.units + uni(-s.step, s.step));
+      return static_cast<double>(s.units * 4096);
+    case kGaugeCenti: s.units = std::max<int64_t>(0, s.units + uni(-s.step, s.step));
+      return s.units / 100.0;
+    case kEntropy: return std::uniform_real_distribution<double>(0, 1)(rng);
+    default: return 0;
+  }
+}
+
+double Seconds(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t per_chunk = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 120;
+  int64_t jitter = argc > 2 ? std::strtoll(argv[2], nullptr, 10) : 0;
+  size_t n_series = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 1000;
+  size_t chunks_per_series = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 20;
+  std::mt19937_64 rng(1);
+
+  // Generate all chunks' samples first so that timing covers only the codec.
+  std::vector<std::vector<Sample>> chunks;
+  std::vector<Kind> chunk_kind;
+  for (size_t i = 0; i < n_series; ++i) {
+    int pick = static_cast<int>(i * 100 / n_series), k = 0;
+    while (pick >= kShare[k]) pick -= kShare[k++];
+    Series s{static_cast<Kind>(k), static_cast<int64_t>(rng() % 1'000'000),
+             1 + static_cast<int64_t>(rng() % 2000)};
+    int64_t t = 1'700'000'000'000 + static_cast<int64_t>(rng() % 10'000);
+    for (size_t c = 0; c < chunks_per_series; ++c) {
+      std::vector<Sample> samples;
+      for (size_t j = 0; j < per_chunk; ++j) {
+        t += 10'000;
+        int64_t tj = t + (jitter ? std::uniform_int_distribution<int64_t>(-jitter, jitter)(rng) : 0);
+        samples.push_back({tj, NextValue(s, rng)});
+      }
+      chunks.push_back(std::move(samples));
+      chunk_kind.push_back(s.kind);
+    }
+  }
+  size_t total_samples = chunks.size() * per_chunk;
+
+  std::vector<std::string> encoded(chunks.size());
+  auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < chunks.size(); ++i) chunkenc::Encode(chunks[i], &encoded[i]);
+  auto t1 = std::chrono::steady_clock::now();
+  double checksum = 0;
+  for (const auto& c : encoded) {
+    chunkenc::ChunkIterator it(c);
+    while (it.Next()) checksum += it.At().v;
+    if (!it.Err().ok()) {
+      std::fprintf(stderr, "decode failed: %s\n", it.Err().ToString().c_str());
+      return 1;
+    }
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    auto d = chunkenc::Decode(encoded[i]);
+    if (!d.ok() || d->size() != chunks[i].size()) {
+      std::fprintf(stderr, "round trip failed at chunk %zu\n", i);
+      return 1;
+    }
+    for (size_t j = 0; j < d->size(); ++j) {
+      if ((*d)[j].t != chunks[i][j].t ||
+          std::memcmp(&(*d)[j].v, &chunks[i][j].v, sizeof(double)) != 0) {
+        std::fprintf(stderr, "round trip mismatch at chunk %zu sample %zu\n", i, j);
+        return 1;
+      }
+    }
+  }
+
+  size_t bytes[kKinds] = {}, samples[kKinds] = {}, total_bytes = 0;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    bytes[chunk_kind[i]] += encoded[i].size();
+    samples[chunk_kind[i]] += chunks[i].size();
+    total_bytes += encoded[i].size();
+  }
+  // zstd over 64 KiB blocks of consecutive chunks.
+  size_t zstd_bytes = 0;
+  std::string block, compressed;
+  auto flush = [&] {
+    if (block.empty()) return;
+    compressed.resize(ZSTD_compressBound(block.size()));
+    zstd_bytes += ZSTD_compress(compressed.data(), compressed.size(), block.data(), block.size(), 3);
+    block.clear();
+  };
+  for (const auto& c : encoded) {
+    block += c;
+    if (block.size() >= 65536) flush();
+  }
+  flush();
+
+  std::printf("%zu series x %zu chunks x %zu samples, jitter +-%lld ms\n", n_series,
+              chunks_per_series, per_chunk, static_cast<long long>(jitter));
+  for (int k = 0; k < kKinds; ++k) {
+    if (samples[k] == 0) continue;
+    std::printf("  %-14s %6.3f bytes/sample\n", kKindNames[k],
+                static_cast<double>(bytes[k]) / static_cast<double>(samples[k]));
+  }
+  double ns = 1e9 / static_cast<double>(total_samples);
+  std::printf("overall        %6.3f bytes/sample, after zstd(3) of 64 KiB blocks %6.3f\n",
+              static_cast<double>(total_bytes) / static_cast<double>(total_samples),
+              static_cast<double>(zstd_bytes) / static_cast<double>(total_samples));
+  std::printf("encode         %6.2f ns/sample\n", Seconds(t0, t1) * ns);
+  std::printf("decode         %6.2f ns/sample (ChunkIterator::Next, checksum %g)\n",
+              Seconds(t1, t2) * ns, checksum);
+  return 0;
+}

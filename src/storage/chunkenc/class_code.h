@@ -1,0 +1,104 @@
+// ClassCode: the per-chunk adaptive prefix code for zigzag-mapped residuals (timestamp
+// delta-of-deltas, scaled decimal deltas).
+//
+// A table of m classes (1 <= m <= kMaxClasses) with widths w[0..m-1] is chosen per chunk and
+// stream. A residual z goes into the first class c whose width can hold BitLength(z), and is
+// written as the class prefix followed by z in w[c] bits:
+//
+//   class c < m-1:  c one-bits, then a zero-bit   (c+1 bits)
+//   class m-1:      m-1 one-bits                  (m-1 bits; 0 bits when m == 1)
+//
+// So a perfectly regular timestamp stream (all residuals 0) is the table m=1, w={0} and costs
+// 0 bits per sample; scrape jitter of a few ms becomes e.g. m=2, w={0,4}: 1 bit for an on-time
+// sample, 6 bits for a jittered one. The encoder picks the table that minimises the stream's size
+// (ChooseClassTable, an exact dynamic programme over the histogram of bit lengths).
+//
+// Table grammar (bits, MSB first):
+//   class-table := classes_minus_1:3 { width:7 }*classes      (width <= 64, classes <= 6)
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "storage/chunkenc/bit_stream.h"
+
+namespace strata::storage::chunkenc {
+
+inline constexpr int kMaxClasses = 6;
+
+struct ClassTable {
+  int classes = 1;
+  std::array<uint8_t, kMaxClasses> widths{};  // widths[0..classes-1]; nondecreasing when chosen
+};
+
+// Histogram of residual bit lengths: hist[L] = number of residuals z with BitLength(z) == L.
+using LengthHistogram = std::array<uint32_t, 65>;
+
+// The table that minimises the bits of all residuals counted in `hist` (table bits included);
+// *total_bits receives that size. `hist` must count at least one residual.
+ClassTable ChooseClassTable(const LengthHistogram& hist, uint64_t* total_bits);
+
+// Bits that WriteClassTable spends on `table`.
+inline int ClassTableBits(const ClassTable& table) { return 3 + 7 * table.classes; }
+
+void WriteClassTable(const ClassTable& table, BitWriter* w);
+// Reads a table; false when the bits do not describe a valid table (caller reports corruption).
+bool ReadClassTable(BitReader* r, ClassTable* table);
+
+// Writes residuals with a fixed table.
+// Thread-safety: immutable after construction.
+class ClassEncoder {
+ public:
+  // Every residual later passed to Put must fit the widest class of `table`.
+  explicit ClassEncoder(const ClassTable& table);
+
+  void Put(uint64_t z, BitWriter* w) const {
+    const Code& c = code_of_length_[BitLength(z)];
+    int n = c.prefix_len + c.width;
+    if (n <= 64) {
+      // c.width == 64 implies prefix_len == 0 here, so the shift is below 64 whenever it is used.
+      uint64_t prefix = c.width == 64 ? 0 : c.prefix << c.width;
+      w->Write(prefix | z, n);
+    } else {
+      w->Write(c.prefix, c.prefix_len);
+      w->Write(z, c.width);
+    }
+  }
+
+ private:
+  struct Code {
+    uint64_t prefix = 0;
+    int prefix_len = 0;
+    int width = 0;
+  };
+  std::array<Code, 65> code_of_length_{};
+};
+
+// Reads residuals written by a ClassEncoder with the same table.
+// Thread-safety: immutable after construction.
+class ClassDecoder {
+ public:
+  ClassDecoder() = default;
+  explicit ClassDecoder(const ClassTable& table);
+
+  uint64_t Get(BitReader* r) const {
+    uint64_t w = r->Peek();
+    int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
+    int c = ones < last_ ? ones : last_;
+    int pl = prefix_len_[c];
+    int width = width_[c];
+    if (pl + width <= BitReader::kPeekBits) {
+      r->Skip(pl + width);
+      return ((w << pl) >> 1) >> (63 - width);
+    }
+    r->Skip(pl);
+    return r->Read(width);
+  }
+
+ private:
+  int last_ = 0;  // index of the last class
+  std::array<uint8_t, kMaxClasses> prefix_len_{};
+  std::array<uint8_t, kMaxClasses> width_{};
+};
+
+}  // namespace strata::storage::chunkenc
