@@ -17,21 +17,20 @@ ChunkIterator::ChunkIterator(std::string_view chunk) {
                     chunk.size() - header_.header_bytes);
   const ChunkMeta& m = header_.meta;
   if (m.count >= 3) {
-    Predictor p;
-    ClassTable table;
-    if (!ReadStreamHeader(&bits_, &p, &table)) {
+    StreamSpec spec;
+    if (!ReadStreamHeader(&bits_, &spec)) {
       Fail("invalid timestamp stream header");
       return;
     }
-    t_codes_ = ClassDecoder(table);
-    t_taker_ = ResidualTaker(p, static_cast<uint64_t>(m.min_t), header_.t_delta1);
+    t_codes_ = ClassDecoder(spec.table);
+    t_taker_ = ResidualTaker(spec, static_cast<uint64_t>(m.min_t), header_.t_delta1);
     if (m.encoding == ValueEncoding::kDecimal) {
-      if (!ReadStreamHeader(&bits_, &p, &table)) {
+      if (!ReadStreamHeader(&bits_, &spec)) {
         Fail("invalid value stream header");
         return;
       }
-      v_codes_ = ClassDecoder(table);
-      v_taker_ = ResidualTaker(p, header_.v_first, header_.v_delta1);
+      v_codes_ = ClassDecoder(spec.table);
+      v_taker_ = ResidualTaker(spec, header_.v_first, header_.v_delta1);
     }
   }
   if (m.encoding == ValueEncoding::kXor) xor_ = XorDecoder(header_.v_first);

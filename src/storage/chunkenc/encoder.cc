@@ -100,19 +100,19 @@ void Encode(std::span<const Sample> s, std::string* out) {
 
   BitWriter w(out);
   if (n >= 3) {
-    WriteStreamHeader(t_plan, &w);
-    if (enc == ValueEncoding::kDecimal) WriteStreamHeader(v_plan, &w);
+    WriteStreamHeader(t_plan.spec, &w);
+    if (enc == ValueEncoding::kDecimal) WriteStreamHeader(v_plan.spec, &w);
   }
   if (n >= 2) {
-    ClassEncoder t_codes(t_plan.table);
-    ResidualMaker t_res(t_plan.predictor, times[0], times[1]);
+    ClassEncoder t_codes(t_plan.spec.table);
+    ResidualMaker t_res(t_plan.spec.predictor, t_plan.spec.multiplier, times[0], times[1]);
     switch (enc) {
       case ValueEncoding::kConstant:
         for (size_t i = 2; i < n; ++i) t_codes.Put(t_res.Next(times[i]), &w);
         break;
       case ValueEncoding::kDecimal: {
-        ClassEncoder v_codes(v_plan.table);
-        ResidualMaker v_res(v_plan.predictor, ints[0], ints[1]);
+        ClassEncoder v_codes(v_plan.spec.table);
+        ResidualMaker v_res(v_plan.spec.predictor, v_plan.spec.multiplier, ints[0], ints[1]);
         for (size_t i = 2; i < n; ++i) {
           t_codes.Put(t_res.Next(times[i]), &w);
           v_codes.Put(v_res.Next(ints[i]), &w);

@@ -8,9 +8,14 @@
 //   kStep         s_i = d_1        jitter around a fixed interval (one code per late sample
 //                                  instead of two)
 //
+// When every residual of a stream is a multiple of some g >= 2 (byte gauges move in KiB or 4 KiB
+// pages, second-aligned timestamps jitter in whole seconds), the stream stores r_i / g and the
+// multiplier g once.
+//
 // All arithmetic wraps modulo 2^64, so any int64 sequence round-trips without overflow.
-// Stream grammar (bits): stream-header := predictor:2 class-table, then one class code per
-// residual (see class_code.h).
+// Stream grammar (bits):
+//   stream_head := predictor:2 has_multiplier:1 [bits_minus_1:6 multiplier:bits] class_table
+// followed (interleaved with the other stream, see chunk_header.h) by one class code per residual.
 #pragma once
 
 #include <cstddef>
@@ -24,30 +29,43 @@ namespace strata::storage::chunkenc {
 
 enum class Predictor : uint8_t { kDelta = 0, kDeltaOfDelta = 1, kStep = 2 };
 
-// Bits of the stream header: predictor plus class table.
-inline int StreamHeaderBits(const ClassTable& t) { return 2 + ClassTableBits(t); }
+// How one stream is coded.
+struct StreamSpec {
+  Predictor predictor = Predictor::kDelta;
+  uint64_t multiplier = 1;  // every residual is a multiple of it
+  ClassTable table;
+};
 
 // Produces residuals in order (encoder side).
 // Thread-safety: not synchronised.
 class ResidualMaker {
  public:
-  // `x0` and `x1` are the first two elements of the sequence.
-  ResidualMaker(Predictor p, int64_t x0, int64_t x1)
+  // `x0` and `x1` are the first two elements of the sequence; every residual must be a multiple
+  // of `multiplier` (as PlanStream ensures).
+  ResidualMaker(Predictor p, uint64_t multiplier, int64_t x0, int64_t x1)
       : prev_(static_cast<uint64_t>(x1)),
         step_(p == Predictor::kDelta ? 0 : static_cast<uint64_t>(x1) - static_cast<uint64_t>(x0)),
+        multiplier_(static_cast<int64_t>(multiplier)),
         dod_(p == Predictor::kDeltaOfDelta) {}
 
-  // Zigzag-mapped residual of the next element.
-  uint64_t Next(int64_t x) {
+  // The residual of the next element, before division and zigzag mapping.
+  int64_t NextRaw(int64_t x) {
     uint64_t d = static_cast<uint64_t>(x) - prev_;
     uint64_t r = d - step_;
     if (dod_) step_ = d;
     prev_ = static_cast<uint64_t>(x);
-    return ZigZag(static_cast<int64_t>(r));
+    return static_cast<int64_t>(r);
+  }
+
+  // The zigzag-mapped, divided residual of the next element: what the class code carries.
+  uint64_t Next(int64_t x) {
+    int64_t r = NextRaw(x);
+    return ZigZag(multiplier_ == 1 ? r : r / multiplier_);
   }
 
  private:
   uint64_t prev_, step_;
+  int64_t multiplier_;
   bool dod_;
 };
 
@@ -56,34 +74,39 @@ class ResidualMaker {
 class ResidualTaker {
  public:
   ResidualTaker() = default;
-  ResidualTaker(Predictor p, uint64_t x0, uint64_t d1)
-      : prev_(x0 + d1), step_(p == Predictor::kDelta ? 0 : d1), dod_(p == Predictor::kDeltaOfDelta) {}
+  ResidualTaker(const StreamSpec& spec, uint64_t x0, uint64_t d1)
+      : prev_(x0 + d1),
+        step_(spec.predictor == Predictor::kDelta ? 0 : d1),
+        multiplier_(spec.multiplier),
+        dod_(spec.predictor == Predictor::kDeltaOfDelta) {}
 
   // The next element, given its zigzag-mapped residual.
   uint64_t Next(uint64_t z) {
-    uint64_t d = step_ + static_cast<uint64_t>(UnZigZag(z));
+    uint64_t d = step_ + static_cast<uint64_t>(UnZigZag(z)) * multiplier_;
     if (dod_) step_ = d;
     prev_ += d;
     return prev_;
   }
 
  private:
-  uint64_t prev_ = 0, step_ = 0;
+  uint64_t prev_ = 0, step_ = 0, multiplier_ = 1;
   bool dod_ = false;
 };
 
-// The cheapest way to code x[2..n-1] among `candidates`.
+// The cheapest way found to code x[2..n-1].
 struct StreamPlan {
-  Predictor predictor = Predictor::kDelta;
-  ClassTable table;
+  StreamSpec spec;
   uint64_t bits = 0;  // stream header plus all residual codes
 };
 
-// Requires n >= 3 and at least one candidate.
+// Tries each candidate predictor, with the largest multiplier its residuals allow. Requires
+// n >= 3 and at least one candidate.
 StreamPlan PlanStream(const int64_t* x, size_t n, std::initializer_list<Predictor> candidates);
 
-void WriteStreamHeader(const StreamPlan& plan, BitWriter* w);
+// Bits WriteStreamHeader spends on `spec`.
+int StreamHeaderBits(const StreamSpec& spec);
+void WriteStreamHeader(const StreamSpec& spec, BitWriter* w);
 // False when the bits are not a valid stream header (caller reports corruption).
-bool ReadStreamHeader(BitReader* r, Predictor* p, ClassTable* table);
+bool ReadStreamHeader(BitReader* r, StreamSpec* spec);
 
 }  // namespace strata::storage::chunkenc
