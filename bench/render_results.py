@@ -9,11 +9,43 @@ import argparse
 import datetime
 import json
 import os
+import re
 import subprocess
 
 ORDER = ['vm', 'vm-influx', 'prometheus', 'strata', 'strata-json']
 TITLES = {'vm': 'VictoriaMetrics rw', 'vm-influx': 'VictoriaMetrics Influx',
           'prometheus': 'Prometheus rw', 'strata': 'strata rw', 'strata-json': 'strata JSON'}
+
+
+HEADER = """# Benchmark results
+
+Produced by `bench/run.sh` (see `bench/README.md` for the method); regenerate with the command
+shown in each section. Numbers from one run on one machine: on a busy machine absolute numbers
+swing up to 2×, so compare the ratios, which are measured in the same run. Ratios are
+strata ÷ peer: above 1 is better for samples/s, below 1 is better for everything else.
+"pending" means the strata binary was not built when the run happened.
+"""
+
+METHOD = """How each figure is taken:
+- ingest samples/s: all samples ÷ wall time of the loader (`strata_bench_load`), from the first
+  request to the last answer; only counted when every request got a 2xx.
+- CPU: utime+stime of the server process from `/proc/PID/stat` around the load; the second row
+  also counts background work (flushes, merges) until the server is idle (< 3% of a core).
+- Disk: `du -sb` of the data directory. VictoriaMetrics: after `/internal/force_flush`, then after
+  `/internal/force_merge`. Prometheus: after the load (WAL + head chunks; Prometheus has no flush),
+  then the size of an admin-API snapshot (head written out as blocks). strata: after
+  `POST /api/v1/admin/flush` and idle.
+- Peak RSS: VmHWM from `/proc/PID/status`.
+- Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for a dozen
+  series (counters, gauges, a constant and both full-entropy series of host-7, three series of
+  the last host), compared bit for bit with the generator's values.
+- Query caches: VictoriaMetrics runs with `-search.disableCache`, so every warm run computes its
+  answer (with its rollup-result cache on, repeats of these queries take 0.3–8 ms); Prometheus has
+  no result cache; strata runs with its defaults.
+- The machine is shared with compilers of the other engineers; "server CPU cores busy" shows how
+  much CPU each server actually got during its load. CPU seconds per million samples is the
+  figure least disturbed by that.
+"""
 
 
 def load_results(directory):
@@ -196,48 +228,34 @@ def main():
   versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{r["version"]}`' for s, r in results.items()
                        if r.get('version') and s in ('vm', 'prometheus', 'strata'))
   span_h = (meta['end_ms'] - meta['start_ms']) / 3_600_000
-  doc = f"""# Benchmark results
-
-Produced by `bench/run.sh` (see `bench/README.md` for the method); regenerate with the same
-command. Numbers from one run on one machine: on a busy machine absolute numbers swing up to 2×,
-so compare the ratios, which are measured in the same run.
+  wl = meta['workload']
+  section = f"""<!-- workload {wl} -->
+## Workload {wl}
 
 - Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
 - Machine: {machine()}
 - Command: `{args.command}`
 - Versions: {versions or 'see run log'}
-- Workload {meta['workload']} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']}
-  metric names = {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {span_h:g} h,
+- Workload {wl} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']} metric names =
+  {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {span_h:g} h,
   {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per request,
   {meta['shards']} connections (one per shard of series, each shard's bodies in time order).
-  Bodies: remote_write {meta['formats'].get('rw', {}).get('bytes', 0) / meta['samples']:.1f} B/sample
-  (snappy), JSON {meta['formats'].get('json', {}).get('bytes', 0) / meta['samples']:.0f} B/sample,
-  Influx {meta['formats'].get('influx', {}).get('bytes', 0) / meta['samples']:.0f} B/sample.
-- Ratios are strata ÷ peer: above 1 is better for samples/s, below 1 is better for everything else.
-  "pending" means the strata binary was not built when this run happened.
+  Bodies: remote_write {meta['formats'].get('rw', {}).get('bytes', 0) / meta['samples']:.1f}
+  B/sample (snappy), JSON {meta['formats'].get('json', {}).get('bytes', 0) / meta['samples']:.0f}
+  B/sample, Influx {meta['formats'].get('influx', {}).get('bytes', 0) / meta['samples']:.0f} B/sample.
 
 {tables}
-
-How each figure is taken:
-- ingest samples/s: all samples ÷ wall time of the loader (`strata_bench_load`), from the first
-  request to the last answer; only counted when every request got a 2xx.
-- CPU: utime+stime of the server process from `/proc/PID/stat` around the load; the second row
-  also counts background work (flushes, merges) until the server is idle (< 3% of a core).
-- Disk: `du -sb` of the data directory. VictoriaMetrics: after `/internal/force_flush`, then after
-  `/internal/force_merge`. Prometheus: after the load (WAL + head chunks; Prometheus has no flush),
-  then the size of an admin-API snapshot (head written out as blocks). strata: after
-  `POST /api/v1/admin/flush` and idle.
-- Peak RSS: VmHWM from `/proc/PID/status`.
-- Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for
-  {'a dozen' if meta['hosts'] > 7 else 'a few'} series (counters, gauges, a constant and both full-entropy series of host-7),
-  compared bit for bit with the generator's values.
-- Query caches: VictoriaMetrics runs with `-search.disableCache`, so every warm run computes its
-  answer (with its rollup-result cache on, repeats of these queries take 0.3–8 ms); Prometheus has
-  no result cache; strata runs with its defaults.
-- The machine is shared with compilers of the other engineers; "server CPU cores busy" shows how
-  much CPU each server actually got during its load. CPU seconds per million samples is the
-  figure least disturbed by that.
+<!-- end workload {wl} -->
 """
+  sections = {}
+  if os.path.exists(args.write):
+    with open(args.write) as f:
+      old = f.read()
+    for m in re.finditer(r'<!-- workload (\w+) -->\n.*?<!-- end workload \1 -->\n', old, re.S):
+      sections[m.group(1)] = m.group(0)
+  sections[wl] = section
+  body = '\n'.join(sections[k] for k in sorted(sections))
+  doc = HEADER + '\n' + body + '\n' + METHOD
   with open(args.write, 'w') as f:
     f.write(doc)
 
