@@ -105,10 +105,8 @@ ClassEncoder::ClassEncoder(const ClassTable& table) {
 
 ClassDecoder::ClassDecoder(const ClassTable& table) {
   last_ = table.classes - 1;
-  for (int c = 0; c <= last_; ++c) {
-    prefix_len_[c] = static_cast<uint8_t>(c < last_ ? c + 1 : c);
-    width_[c] = table.widths[c];
-  }
+  all_zero_ = table.classes == 1 && table.widths[0] == 0;
+  for (int c = 0; c <= last_; ++c) widths_ |= uint64_t{table.widths[c]} << (8 * c);
 }
 
 }  // namespace strata::storage::chunkenc

@@ -82,11 +82,14 @@ class ClassDecoder {
   explicit ClassDecoder(const ClassTable& table);
 
   uint64_t Get(BitReader* r) const {
+    if (all_zero_) return 0;  // regular timestamps, arithmetic progressions: no bits at all
     uint64_t w = r->Peek();
     int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
     int c = ones < last_ ? ones : last_;
-    int pl = prefix_len_[c];
-    int width = width_[c];
+    int pl = c + (c < last_);
+    // Widths packed 8 bits per class in a register-resident word: no table load on the path
+    // from one code's length to the next code's position.
+    int width = static_cast<int>((widths_ >> (8 * c)) & 0xff);
     if (pl + width <= BitReader::kPeekBits) {
       r->Skip(pl + width);
       return ((w << pl) >> 1) >> (63 - width);
@@ -96,9 +99,9 @@ class ClassDecoder {
   }
 
  private:
-  int last_ = 0;  // index of the last class
-  std::array<uint8_t, kMaxClasses> prefix_len_{};
-  std::array<uint8_t, kMaxClasses> width_{};
+  bool all_zero_ = true;  // a single class of width 0
+  int last_ = 0;         // index of the last class
+  uint64_t widths_ = 0;  // width of class c in bits 8c..8c+7
 };
 
 }  // namespace strata::storage::chunkenc
