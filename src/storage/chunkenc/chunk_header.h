@@ -13,7 +13,8 @@
 //                 | xor:      value_0:u64le
 //   bits         := [t_stream_head] [v_stream_head] codes padding    MSB-first bit stream;
 //                   t_stream_head iff count >= 3; v_stream_head iff decimal and count >= 3
-//   stream_head  := predictor:2 class_table                          predictor.h, class_code.h
+//   stream_head  := predictor:2 has_multiplier:1 [bits_minus_1:6 multiplier:bits] class_table
+//                                                                    predictor.h, class_code.h
 //   codes        := for i in 1..count-1: [t_code_i] [v_code_i]
 //                   t_code_i: class code of timestamp residual i, iff i >= 2
 //                   v_code_i: xor -> XOR code (xor_code.h) of value i;
