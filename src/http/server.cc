@@ -117,7 +117,8 @@ struct Server::Impl {
                                              fmt::format("request body exceeds the limit of {} bytes "
                                                          "(server.max_body_bytes)",
                                                          options.max_body_bytes)));
-        break;
+        co_await LingeringClose(stream);
+        co_return;
       }
       if (ec) {
         Request req;
@@ -174,6 +175,22 @@ struct Server::Impl {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // After refusing a body, reads and discards what the client is still sending (bounded in
+  // bytes and time) so that it sees the answer instead of a broken pipe, then closes.
+  asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::chrono::seconds(10));
+    std::vector<char> sink(64 * 1024);
+    uint64_t drained = 0;
+    while (drained < (1ull << 30)) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+      if (ec) break;
+      drained += n;
+    }
+    stream.socket().close(ignored);
   }
 
   asio::awaitable<bool> Write(beast::tcp_stream& stream, Response res) {

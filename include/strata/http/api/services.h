@@ -1,0 +1,40 @@
+// Services: what the API handlers may use — storage through its interface, the query engine,
+// ingest limits, self metrics — built by app/main and shared by all handlers.
+// Thread-safety: the pointed-to services are thread-safe; the counters are atomics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "strata/base/status.h"
+#include "strata/base/time.h"
+#include "strata/http/router.h"
+#include "strata/http/self_metrics.h"
+#include "strata/ingest/validation.h"
+#include "strata/query/engine.h"
+#include "strata/storage/storage.h"
+
+namespace strata::http::api {
+
+struct Services {
+  storage::Storage* storage = nullptr;
+  query::Engine* engine = nullptr;
+  SelfMetrics* metrics = nullptr;
+  ingest::Limits ingest_limits;
+  uint64_t max_body_bytes = 64ull << 20;
+  uint64_t max_inflight_ingest_bytes = 512ull << 20;
+  std::atomic<uint64_t> inflight_ingest_bytes{0};
+  Timestamp start_time = 0;
+  std::atomic<bool> ready{false};
+  std::string data_dir;  // for the disk-space check of /api/v1/admin/health
+};
+
+// Registers every route of the HTTP surface on `router`. `services` must outlive the server.
+void RegisterRoutes(Router& router, Services& services);
+
+// Route names, in registration order, for SelfMetrics' per-handler series.
+std::vector<std::string> RouteNames(const Router& router);
+
+}  // namespace strata::http::api

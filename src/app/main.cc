@@ -1,0 +1,165 @@
+// strata: the composition root. Reads flags, then config, opens storage, builds the query
+// engine and the HTTP server, waits for a signal, and stops in reverse order.
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <pthread.h>
+
+#include "strata/base/log.h"
+#include "strata/config/config.h"
+#include "strata/http/api/services.h"
+#include "strata/http/server.h"
+#include "strata/query/engine.h"
+#include "strata/storage/storage.h"
+
+namespace {
+
+using namespace strata;
+
+storage::Options StorageOptions(const config::Config& cfg) {
+  storage::Options o;
+  o.data_dir = cfg.storage.data_dir;
+  o.fsync = cfg.storage.wal_fsync_always ? storage::FsyncPolicy::kAlways : storage::FsyncPolicy::kInterval;
+  o.fsync_interval = cfg.storage.wal_fsync_interval;
+  o.out_of_order_window = cfg.storage.out_of_order_window;
+  o.max_series = cfg.storage.max_series;
+  o.max_series_per_metric = cfg.storage.max_series_per_metric;
+  return o;
+}
+
+// Loads the config: the named file, else config/strata.yaml if present, else defaults.
+Result<config::Config> LoadConfig(const std::string& path, bool explicit_path) {
+  if (!explicit_path && !std::filesystem::exists(path)) {
+    log::Info("no config file, using defaults", {{"path", path}});
+    return config::Config{};
+  }
+  return config::LoadFile(path);
+}
+
+int Serve(const std::string& config_path, bool explicit_config, const std::string& listen,
+          const std::string& data_dir) {
+  auto cfg = LoadConfig(config_path, explicit_config);
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "strata: %s\n", cfg.status().message().c_str());
+    return 1;
+  }
+  if (!listen.empty()) cfg->server.listen = listen;
+  if (!data_dir.empty()) cfg->storage.data_dir = data_dir;
+
+  // Signals are taken by sigwait on this thread only; every thread started below inherits
+  // the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  log::Info("starting strata", {{"version", STRATA_VERSION},
+                                {"listen", cfg->server.listen},
+                                {"data_dir", cfg->storage.data_dir},
+                                {"config", cfg->source_path}});
+  auto store = storage::Storage::Open(StorageOptions(*cfg));
+  if (!store.ok()) {
+    log::Error("cannot open storage", {{"data_dir", cfg->storage.data_dir},
+                                       {"error", store.status().ToString()}});
+    return 1;
+  }
+
+  query::EngineOptions eo;
+  eo.lookback_delta = cfg->query.lookback_delta;
+  eo.timeout = cfg->query.timeout;
+  eo.max_samples = cfg->query.max_samples;
+  query::Engine engine(eo);
+
+  http::api::Services services;
+  services.storage = store->get();
+  services.engine = &engine;
+  services.ingest_limits.max_sample_age = cfg->ingest.max_sample_age;
+  services.ingest_limits.max_future = cfg->ingest.max_future;
+  services.ingest_limits.max_tags = cfg->ingest.max_labels_per_series;
+  services.max_body_bytes = cfg->server.max_body_bytes;
+  services.max_inflight_ingest_bytes = cfg->server.max_inflight_ingest_bytes;
+  services.start_time = NowMs();
+  services.data_dir = cfg->storage.data_dir;
+
+  http::Router router;
+  http::api::RegisterRoutes(router, services);
+  http::SelfMetrics metrics(http::api::RouteNames(router));
+  services.metrics = &metrics;
+  http::ServerOptions so;
+  so.listen = cfg->server.listen;
+  so.io_threads = cfg->server.threads;
+  so.query_threads = cfg->query.threads;
+  so.max_body_bytes = cfg->server.max_body_bytes;
+  so.read_timeout = cfg->server.read_timeout;
+  http::Server server(so, std::move(router), &metrics);
+  if (Status st = server.Start(); !st.ok()) {
+    log::Error("cannot start HTTP server", {{"error", st.ToString()}});
+    (void)(*store)->Close();
+    return 1;
+  }
+  services.ready = true;
+  log::Info("strata is ready", {{"listen", cfg->server.listen}, {"port", std::to_string(server.port())}});
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  services.ready = false;
+  server.Stop();
+  if (Status st = (*store)->Close(); !st.ok()) {
+    log::Error("storage close failed", {{"error", st.ToString()}});
+    return 1;
+  }
+  log::Info("stopped cleanly");
+  return 0;
+}
+
+int CheckConfig(const std::string& path) {
+  auto cfg = config::LoadFile(path);
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "strata: %s: INVALID\n  %s\n", path.c_str(), cfg.status().message().c_str());
+    return 1;
+  }
+  std::printf("%s: OK (listen %s, data_dir %s, %zu rollup tiers)\n", path.c_str(),
+              cfg->server.listen.c_str(), cfg->storage.data_dir.c_str(), cfg->retention.tiers.size());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"strata: a single-binary metrics server (push and PromQL, one process)", "strata"};
+  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  std::string config_path = "config/strata.yaml", listen, data_dir;
+  auto* serve = app.add_subcommand("serve", "Run the server");
+  auto* config_opt = serve->add_option("--config,-c", config_path, "YAML config file")
+                         ->capture_default_str();
+  serve->add_option("--listen", listen, "host:port to listen on (overrides server.listen)");
+  serve->add_option("--data-dir", data_dir, "data directory (overrides storage.data_dir)");
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a config file (exit 0 when valid)");
+  check->add_option("file", check_path, "YAML config file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  log::SetMinLevel(log_level == "debug" ? log::Level::kDebug
+                   : log_level == "warn"  ? log::Level::kWarn
+                   : log_level == "error" ? log::Level::kError
+                                          : log::Level::kInfo);
+  if (*check) return CheckConfig(check_path);
+  return Serve(config_path, config_opt->count() > 0, listen, data_dir);
+}

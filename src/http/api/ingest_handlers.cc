@@ -1,0 +1,153 @@
+#include <fmt/format.h>
+
+#include "handlers.h"
+#include "respond.h"
+#include "strata/http/json_writer.h"
+#include "strata/ingest/decompress.h"
+#include "strata/ingest/json_batch.h"
+#include "strata/ingest/remote_write.h"
+
+namespace strata::http::api {
+namespace {
+
+// Holds the body's bytes in the in-flight budget for the life of the request; when the budget
+// is spent the request is refused with 429 before any work is done.
+class InflightGuard {
+ public:
+  InflightGuard(Services& s, uint64_t bytes) : s_(s), bytes_(bytes) {
+    uint64_t before = s_.inflight_ingest_bytes.fetch_add(bytes_);
+    admitted_ = before == 0 || before + bytes_ <= s_.max_inflight_ingest_bytes;
+  }
+  ~InflightGuard() { s_.inflight_ingest_bytes.fetch_sub(bytes_); }
+  bool admitted() const { return admitted_; }
+
+ private:
+  Services& s_;
+  uint64_t bytes_;
+  bool admitted_;
+};
+
+Response Throttled(const Request& req, Services& s) {
+  s.metrics->AddThrottled();
+  Response res = ErrorReply(req, 429, "unavailable",
+                            "too many ingest bytes in flight (server.max_inflight_ingest_bytes); retry later");
+  res.set(bhttp::field::retry_after, "1");
+  return res;
+}
+
+// A storage failure on append: nothing of the batch was acknowledged.
+Response AppendFailed(const Request& req, const Status& st) {
+  unsigned code = (st.code() == Status::Code::kResourceExhausted ||
+                   st.code() == Status::Code::kUnavailable) ? 503 : 500;
+  Response res = ErrorReply(req, code, code == 503 ? "unavailable" : "internal",
+                            "points not stored: " + st.message());
+  if (code == 503) res.set(bhttp::field::retry_after, "1");
+  return res;
+}
+
+void CountRejections(Services& s, const ingest::IngestReport& report) {
+  for (size_t i = 0; i < ingest::kReasonCount; ++i) {
+    if (report.rejected_by_reason[i] == 0) continue;
+    s.metrics->AddRejected(ingest::ReasonName(static_cast<ingest::RejectReason>(i)),
+                           report.rejected_by_reason[i]);
+  }
+}
+
+}  // namespace
+
+Response HandleJsonIngest(const Request& req, RequestContext&, Services& s) {
+  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
+  if (encoding == ingest::ContentEncoding::kUnsupported) {
+    return ErrorReply(req, 415, "bad_data",
+                      fmt::format("unsupported Content-Encoding \"{}\"; use gzip, deflate or none",
+                                  std::string_view(req[bhttp::field::content_encoding])));
+  }
+  InflightGuard guard(s, req.body().size());
+  if (!guard.admitted()) return Throttled(req, s);
+  std::string body;
+  if (encoding == ingest::ContentEncoding::kIdentity) {
+    body = req.body();
+  } else {
+    auto d = ingest::Decompress(encoding, req.body(), s.max_body_bytes);
+    if (!d.ok()) {
+      if (d.status().code() == Status::Code::kResourceExhausted) {
+        return ErrorReply(req, 413, "bad_data", d.status().message());
+      }
+      return ErrorReply(req, 400, "bad_data", d.status().message());
+    }
+    body = std::move(*d);
+  }
+  auto parsed = ingest::ParseJsonBatch(body, s.ingest_limits, NowMs());
+  if (!parsed.ok()) return ErrorReply(req, 400, "bad_data", parsed.status().message());
+  auto& report = parsed->report;
+  uint64_t accepted = 0;
+  if (parsed->batch.sample_count() > 0) {
+    auto appended = s.storage->Append(parsed->batch);
+    if (!appended.ok()) return AppendFailed(req, appended.status());
+    ingest::MergeStorageRejections(*appended, report);
+    accepted = appended->accepted;
+  }
+  s.metrics->AddIngested("json", accepted);
+  CountRejections(s, report);
+  std::sort(report.errors.begin(), report.errors.end(),
+            [](const auto& a, const auto& b) { return a.index < b.index; });
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("accepted").UInt(accepted).Key("rejected").UInt(report.rejected);
+  w.Key("errors").BeginArray();
+  for (const auto& e : report.errors) {
+    w.BeginObject().Key("index").UInt(e.index).Key("error").String(e.error).EndObject();
+  }
+  w.EndArray();
+  if (report.rejected > report.errors.size()) w.Key("errors_truncated").Bool(true);
+  w.EndObject();
+  return MakeResponse(req, 202, std::move(out));
+}
+
+Response HandleRemoteWrite(const Request& req, RequestContext&, Services& s) {
+  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
+  if (encoding != ingest::ContentEncoding::kSnappy && encoding != ingest::ContentEncoding::kIdentity) {
+    return ErrorReply(req, 415, "bad_data",
+                      fmt::format("unsupported Content-Encoding \"{}\"; remote_write bodies are snappy",
+                                  std::string_view(req[bhttp::field::content_encoding])));
+  }
+  InflightGuard guard(s, req.body().size());
+  if (!guard.admitted()) return Throttled(req, s);
+  // Decode buffers are kept per I/O thread: reusing their capacity is most of the decode
+  // speed for requests of one sample per series.
+  thread_local std::string decompressed;
+  thread_local ingest::RemoteWrite decoded;
+  ingest::RemoteWrite* rw = &decoded;
+  if (Status st = ingest::ParseRemoteWriteInto(req.body(), s.max_body_bytes, s.ingest_limits, NowMs(),
+                                                decompressed, decoded);
+      !st.ok()) {
+    unsigned code = st.code() == Status::Code::kResourceExhausted ? 413 : 400;
+    return ErrorReply(req, code, "bad_data", st.message());
+  }
+  uint64_t accepted = 0;
+  if (rw->batch.sample_count() > 0) {
+    auto appended = s.storage->Append(rw->batch);
+    if (!appended.ok()) return AppendFailed(req, appended.status());
+    ingest::MergeStorageRejections(*appended, rw->report);
+    accepted = appended->accepted;
+  }
+  for (const auto& md : rw->metadata) {
+    if (Status st = s.storage->SetMetadata(md.metric, md.metadata); !st.ok()) {
+      return AppendFailed(req, st);
+    }
+  }
+  s.metrics->AddIngested("remote_write", accepted);
+  CountRejections(s, rw->report);
+  // Prometheus answers 204 even when some samples were rejected (out of order, too old), and
+  // reports them; a sender must not retry a partially rejected request forever.
+  Response res = MakeResponse(req, 204, "");
+  res.body().clear();
+  if (rw->report.rejected > 0) {
+    res.set("X-Strata-Rejected", std::to_string(rw->report.rejected));
+    if (!rw->report.errors.empty()) res.set("X-Strata-First-Error", rw->report.errors.front().error.substr(0, 200));
+  }
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace strata::http::api

@@ -1,0 +1,212 @@
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "handlers.h"
+#include "respond.h"
+#include "strata/http/json_writer.h"
+#include "strata/query/errors.h"
+
+namespace strata::http::api {
+namespace {
+
+// Maps an engine failure to Prometheus' errorType and HTTP code.
+Response QueryError(const Request& req, const Status& st) {
+  using query::ErrorType;
+  switch (query::ClassifyError(st)) {
+    case ErrorType::kBadData: return ErrorReply(req, 400, "bad_data", st.message());
+    case ErrorType::kExecution: return ErrorReply(req, 422, "execution", st.message());
+    case ErrorType::kTimeout: {
+      Response r = ErrorReply(req, 503, "timeout", st.message());
+      r.set(bhttp::field::retry_after, "1");
+      return r;
+    }
+    case ErrorType::kCanceled: return ErrorReply(req, 499, "canceled", st.message());
+    case ErrorType::kUnavailable: {
+      Response r = ErrorReply(req, 503, "unavailable", st.message());
+      r.set(bhttp::field::retry_after, "1");
+      return r;
+    }
+    case ErrorType::kInternal: return ErrorReply(req, 500, "internal", st.message());
+  }
+  return ErrorReply(req, 500, "internal", st.message());
+}
+
+void WriteValue(JsonWriter& w, const query::Value& v) {
+  w.BeginObject().Key("resultType").String(query::ResultTypeName(v)).Key("result");
+  if (auto* s = std::get_if<query::Scalar>(&v)) {
+    w.BeginArray().PromTimestamp(s->t).PromValue(s->v).EndArray();
+  } else if (auto* str = std::get_if<query::String>(&v)) {
+    w.BeginArray().PromTimestamp(str->t).String(str->s).EndArray();
+  } else if (auto* vec = std::get_if<query::Vector>(&v)) {
+    w.BeginArray();
+    for (const auto& smp : *vec) {
+      w.BeginObject().Key("metric").LabelsObject(smp.labels);
+      w.Key("value").BeginArray().PromTimestamp(smp.t).PromValue(smp.v).EndArray().EndObject();
+    }
+    w.EndArray();
+  } else {
+    w.BeginArray();
+    for (const auto& series : std::get<query::Matrix>(v)) {
+      w.BeginObject().Key("metric").LabelsObject(series.labels).Key("values").BeginArray();
+      for (const auto& p : series.points) w.BeginArray().PromTimestamp(p.t).PromValue(p.v).EndArray();
+      w.EndArray().EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
+  std::string body;
+  body.reserve(4096);
+  JsonWriter w(&body);
+  w.BeginObject().Key("status").String("success").Key("data");
+  WriteValue(w, r.value);
+  if (!r.warnings.empty()) {
+    w.Key("warnings").BeginArray();
+    for (const auto& warn : r.warnings) w.String(warn);
+    w.EndArray();
+  }
+  w.EndObject();
+  return MakeResponse(req, 200, std::move(body));
+}
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The seed's form: POST /api/v1/query with {"query","start","end","step"?}. start/end take
+// the same forms as the Prometheus API (unix seconds or RFC 3339); step defaults to a value
+// giving about 250 points. Answers {"data":[{"time","value","series"}],"meta":{...}}.
+Response HandleSeedQuery(const Request& req, Services& s) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string body(req.body());
+  simdjson::ondemand::document doc;
+  if (parser.iterate(body).get(doc)) return ErrorReply(req, 400, "bad_data", "body is not valid JSON");
+  std::string q;
+  std::optional<Timestamp> start, end;
+  std::optional<Duration> step;
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) {
+    return ErrorReply(req, 400, "bad_data", "body must be a JSON object {query, start, end, step?}");
+  }
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return ErrorReply(req, 400, "bad_data", "malformed JSON key");
+    simdjson::ondemand::value val;
+    if (field.value().get(val)) return ErrorReply(req, 400, "bad_data", "malformed JSON value");
+    auto text = [&](std::string* out) -> bool {
+      std::string_view sv;
+      if (val.get_string().get(sv) == simdjson::SUCCESS) {
+        *out = sv;
+        return true;
+      }
+      double d;
+      if (val.get_double().get(d) == simdjson::SUCCESS) {
+        *out = fmt::format("{}", d);
+        return true;
+      }
+      return false;
+    };
+    std::string v;
+    if (!text(&v)) return ErrorReply(req, 400, "bad_data", fmt::format("\"{}\" must be a string or number", key));
+    if (key == "query") {
+      q = v;
+    } else if (key == "start" || key == "end") {
+      auto t = ParseTimeParam(key, v);
+      if (!t.ok()) return ErrorReply(req, t.status());
+      (key == "start" ? start : end) = *t;
+    } else if (key == "step") {
+      auto d = ParseDurationParam("step", v);
+      if (!d.ok()) return ErrorReply(req, d.status());
+      step = *d;
+    }
+  }
+  if (q.empty()) return ErrorReply(req, 400, "bad_data", "\"query\" is required");
+  Timestamp e = end.value_or(NowMs());
+  Timestamp b = start.value_or(e - kHour);
+  if (e < b) return ErrorReply(req, 400, "bad_data", "end timestamp must not be before start time");
+  Duration st = step.value_or(std::max<Duration>(kSecond, (e - b) / 250 / 1000 * 1000));
+  if (st <= 0) return ErrorReply(req, 400, "bad_data", "step must be positive");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = s.engine->RangeQuery(*s.storage, q, b, e, st);
+  s.metrics->ObserveQuery(Seconds(t0));
+  if (!r.ok()) return QueryError(req, r.status());
+  const auto& m = std::get<query::Matrix>(r->value);
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("data").BeginArray();
+  for (size_t i = 0; i < m.size(); ++i) {
+    for (const auto& p : m[i].points) {
+      w.BeginObject().Key("time").String(FormatRfc3339(p.t)).Key("value").Double(p.v);
+      w.Key("series").UInt(i).EndObject();
+    }
+  }
+  w.EndArray().Key("meta").BeginObject();
+  w.Key("query").String(q).Key("start").String(FormatRfc3339(b)).Key("end").String(FormatRfc3339(e));
+  w.Key("step").String(FormatDuration(st)).Key("resolution").String("raw");
+  w.Key("series").BeginArray();
+  for (const auto& series : m) w.LabelsObject(series.labels);
+  w.EndArray().Key("samples_loaded").UInt(r->stats.samples_loaded).EndObject().EndObject();
+  return MakeResponse(req, 200, std::move(out));
+}
+
+}  // namespace
+
+Response HandleQuery(const Request& req, RequestContext& ctx, Services& s) {
+  if (req.method() == bhttp::verb::post &&
+      req[bhttp::field::content_type].starts_with("application/json")) {
+    return HandleSeedQuery(req, s);
+  }
+  auto q = ctx.params.Get("query");
+  if (!q) return ErrorReply(req, 400, "bad_data", "invalid parameter \"query\": query must not be empty");
+  Timestamp t = NowMs();
+  if (auto tp = ctx.params.Get("time")) {
+    auto parsed = ParseTimeParam("time", *tp);
+    if (!parsed.ok()) return ErrorReply(req, parsed.status());
+    t = *parsed;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = s.engine->InstantQuery(*s.storage, *q, t);
+  s.metrics->ObserveQuery(Seconds(t0));
+  if (!r.ok()) return QueryError(req, r.status());
+  return SuccessWithWarnings(req, *r);
+}
+
+Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) {
+  auto q = ctx.params.Get("query");
+  if (!q) return ErrorReply(req, 400, "bad_data", "invalid parameter \"query\": query must not be empty");
+  auto sp = ctx.params.Get("start"), ep = ctx.params.Get("end"), stp = ctx.params.Get("step");
+  if (!sp) return ErrorReply(req, 400, "bad_data", "invalid parameter \"start\": missing");
+  if (!ep) return ErrorReply(req, 400, "bad_data", "invalid parameter \"end\": missing");
+  if (!stp) return ErrorReply(req, 400, "bad_data", "invalid parameter \"step\": missing");
+  auto start = ParseTimeParam("start", *sp);
+  if (!start.ok()) return ErrorReply(req, start.status());
+  auto end = ParseTimeParam("end", *ep);
+  if (!end.ok()) return ErrorReply(req, end.status());
+  if (*end < *start) {
+    return ErrorReply(req, 400, "bad_data", "invalid parameter \"end\": end timestamp must not be before start time");
+  }
+  auto step = ParseDurationParam("step", *stp);
+  if (!step.ok()) return ErrorReply(req, step.status());
+  if (*step <= 0) {
+    return ErrorReply(req, 400, "bad_data",
+                      "invalid parameter \"step\": zero or negative query resolution step widths are "
+                      "not accepted. Try a positive integer");
+  }
+  if ((*end - *start) / *step > 11000) {
+    return ErrorReply(req, 400, "bad_data",
+                      "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
+                      "the query resolution (?step=XX)");
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step);
+  s.metrics->ObserveQuery(Seconds(t0));
+  if (!r.ok()) return QueryError(req, r.status());
+  return SuccessWithWarnings(req, *r);
+}
+
+}  // namespace strata::http::api
