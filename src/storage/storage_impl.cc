@@ -285,7 +285,18 @@ void StorageImpl::NoteTimes(Timestamp lo, Timestamp hi) {
 Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
   if (closed_.load(std::memory_order_acquire)) return Status::Unavailable("storage is closed");
   thread_local wal::BatchRecordEncoder encoder;
+  thread_local std::string packed;
+  thread_local std::vector<uint64_t> hashes;
   encoder.Reset();
+  // Hash every series first so that the table slots and series of the next ones can be
+  // prefetched while the current one is appended: the lookups are bound by cache misses.
+  const size_t n_series = batch.series_count();
+  hashes.resize(n_series);
+  for (size_t i = 0; i < n_series; ++i) hashes[i] = HashLabelViews(batch.labels(i));
+  constexpr size_t kSlotAhead = 12, kSeriesAhead = 6, kTailAhead = 2;
+  for (size_t i = 0; i < std::min(n_series, kSlotAhead); ++i) {
+    series_.Prefetch(hashes[i], head::SeriesMap::PrefetchStage::kSlot);
+  }
   AppendResult result;
   auto reject = [&](uint32_t si, uint32_t j, RejectReason reason, auto&& message) {
     ++result.rejected;
@@ -296,16 +307,27 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
   const uint64_t segment = wal_->current_segment();
   Timestamp lo = kNoMin, hi = kNoMax;
   uint64_t too_old = 0;
-  for (size_t i = 0; i < batch.series_count(); ++i) {
+  for (size_t i = 0; i < n_series; ++i) {
+    if (i + kSlotAhead < n_series) {
+      series_.Prefetch(hashes[i + kSlotAhead], head::SeriesMap::PrefetchStage::kSlot);
+    }
+    if (i + kSeriesAhead < n_series) {
+      series_.Prefetch(hashes[i + kSeriesAhead], head::SeriesMap::PrefetchStage::kSeries);
+    }
+    if (i + kTailAhead < n_series) {
+      series_.Prefetch(hashes[i + kTailAhead], head::SeriesMap::PrefetchStage::kTail);
+    }
     std::span<const Sample> samples = batch.samples(i);
     if (samples.empty()) continue;
     std::span<const LabelView> labels = batch.labels(i);
-    uint64_t hash = HashLabelViews(labels);
-    head::MemSeries* s = series_.Find(hash, labels);
+    const uint64_t hash = hashes[i];
+    packed.clear();
+    head::PackLabels(labels, &packed);
+    head::MemSeries* s = series_.Find(hash, packed);
     if (s == nullptr) {
       std::string why;
-      auto [created_series, created] =
-          series_.GetOrCreate(hash, labels, [&] { return limiter_.Admit(labels, &why); });
+      auto [created_series, created] = series_.GetOrCreate(
+          hash, labels, packed, [&] { return limiter_.Admit(labels, &why); });
       if (created_series == nullptr) {
         for (size_t j = 0; j < samples.size(); ++j) {
           reject(static_cast<uint32_t>(i), static_cast<uint32_t>(j), RejectReason::kSeriesLimit,

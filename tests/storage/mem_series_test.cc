@@ -78,14 +78,28 @@ TEST_CASE("MemSeries keeps out-of-order samples in their own buffer", "[storage]
   CHECK(s.Snapshot(0, 65).sealed.size() == 1);
 }
 
-TEST_CASE("MemSeries compares label views, skipping empty values", "[storage][head]") {
+TEST_CASE("MemSeries compares packed label views, skipping empty values", "[storage][head]") {
   MemSeries s(1, Labels{{"a", "1"}, {"b", "2"}}, 0);
+  auto pack = [](const std::vector<LabelView>& l) {
+    std::string out;
+    PackLabels(l, &out);
+    return out;
+  };
   std::vector<LabelView> same = {{"a", "1"}, {"b", "2"}};
   std::vector<LabelView> with_empty = {{"a", "1"}, {"b", "2"}, {"c", ""}};
   std::vector<LabelView> other = {{"a", "1"}, {"b", "3"}};
   std::vector<LabelView> fewer = {{"a", "1"}};
-  CHECK(s.Equals(same));
-  CHECK(s.Equals(with_empty));
-  CHECK(!s.Equals(other));
-  CHECK(!s.Equals(fewer));
+  CHECK(s.Equals(pack(same)));
+  CHECK(s.Equals(pack(with_empty)));
+  CHECK(!s.Equals(pack(other)));
+  CHECK(!s.Equals(pack(fewer)));
+  // Pairs cannot run into each other: {a="1b"} is not {a="1", b=""}-like neighbours.
+  std::vector<LabelView> shifted = {{"a", "1\xff" "b"}, {"2", ""}};
+  CHECK(!s.Equals(pack(shifted)));
+  // Long label sets live outside the inline buffer and compare the same way.
+  std::string long_value(500, 'x');
+  MemSeries big(2, Labels{{"a", long_value}}, 0);
+  std::vector<LabelView> big_views = {{"a", long_value}};
+  CHECK(big.Equals(pack(big_views)));
+  CHECK(!big.Equals(pack(same)));
 }

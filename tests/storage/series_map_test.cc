@@ -1,5 +1,7 @@
 #include "storage/head/series_map.h"
 
+#include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -9,22 +11,32 @@
 using namespace strata;
 using namespace strata::storage::head;
 
+namespace {
+
+std::string Pack(const std::vector<LabelView>& l) {
+  std::string out;
+  PackLabels(l, &out);
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("SeriesMap finds series by labels and id and creates each once", "[storage][head]") {
   SeriesMap map;
   std::vector<LabelView> a = {{"__name__", "a"}};
   std::vector<LabelView> b = {{"__name__", "b"}};
   uint64_t next = 10;
-  auto [s1, created1] = map.GetOrCreate(HashLabelViews(a), a, [&] { return next++; });
+  auto [s1, created1] = map.GetOrCreate(HashLabelViews(a), a, Pack(a), [&] { return next++; });
   REQUIRE(s1 != nullptr);
   CHECK(created1);
-  auto [s2, created2] = map.GetOrCreate(HashLabelViews(a), a, [&] { return next++; });
+  auto [s2, created2] = map.GetOrCreate(HashLabelViews(a), a, Pack(a), [&] { return next++; });
   CHECK(s2 == s1);
   CHECK(!created2);
-  auto [refused, created3] = map.GetOrCreate(HashLabelViews(b), b, [] { return uint64_t{0}; });
+  auto [refused, created3] = map.GetOrCreate(HashLabelViews(b), b, Pack(b), [] { return uint64_t{0}; });
   CHECK(refused == nullptr);
   CHECK(!created3);
-  CHECK(map.Find(HashLabelViews(a), a) == s1);
-  CHECK(map.Find(HashLabelViews(b), b) == nullptr);
+  CHECK(map.Find(HashLabelViews(a), Pack(a)) == s1);
+  CHECK(map.Find(HashLabelViews(b), Pack(b)) == nullptr);
   CHECK(map.ById(10) == s1);
   MemSeries* inserted = map.Insert(42, Labels{{"__name__", "b"}});
   CHECK(inserted->id() == 42);
@@ -32,16 +44,26 @@ TEST_CASE("SeriesMap finds series by labels and id and creates each once", "[sto
   CHECK(map.size() == 2);
 }
 
-TEST_CASE("SeriesMap keeps colliding hashes apart", "[storage][head]") {
+TEST_CASE("SeriesMap keeps colliding hashes apart, also across table growth", "[storage][head]") {
   SeriesMap map;
   std::vector<LabelView> a = {{"x", "1"}};
   std::vector<LabelView> b = {{"x", "2"}};
   uint64_t id = 1;
-  auto [sa, ca] = map.GetOrCreate(7, a, [&] { return id++; });
-  auto [sb, cb] = map.GetOrCreate(7, b, [&] { return id++; });  // same (forced) hash
+  auto [sa, ca] = map.GetOrCreate(7, a, Pack(a), [&] { return id++; });
+  auto [sb, cb] = map.GetOrCreate(7, b, Pack(b), [&] { return id++; });  // same (forced) hash
   CHECK(sa != sb);
-  CHECK(map.Find(7, a) == sa);
-  CHECK(map.Find(7, b) == sb);
+  CHECK(map.Find(7, Pack(a)) == sa);
+  CHECK(map.Find(7, Pack(b)) == sb);
+  std::vector<std::string> values;
+  for (int i = 0; i < 200; ++i) values.push_back("v" + std::to_string(i));
+  for (const auto& v : values) {
+    std::vector<LabelView> l = {{"y", v}};
+    map.GetOrCreate(7, l, Pack(l), [&] { return id++; });
+  }
+  CHECK(map.Find(7, Pack(a)) == sa);
+  std::vector<LabelView> last = {{"y", "v199"}};
+  REQUIRE(map.Find(7, Pack(last)) != nullptr);
+  CHECK(map.Find(7, Pack(last))->labels().Get("y") == "v199");
 }
 
 TEST_CASE("SeriesMap creates one series when threads race on the same labels", "[storage][head]") {
@@ -54,7 +76,7 @@ TEST_CASE("SeriesMap creates one series when threads race on the same labels", "
       for (int i = 0; i < 1000; ++i) {
         std::string v = std::to_string(i);
         std::vector<LabelView> l = {{"i", v}};
-        auto [s, c] = map.GetOrCreate(HashLabelViews(l), l, [&] { return next++; });
+        auto [s, c] = map.GetOrCreate(HashLabelViews(l), l, Pack(l), [&] { return next++; });
         if (c) ++created;
       }
     });

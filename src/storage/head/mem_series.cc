@@ -1,6 +1,7 @@
 #include "storage/head/mem_series.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "storage/chunkenc/chunk.h"
 
@@ -35,15 +36,38 @@ void CopyRange(const std::vector<Sample>& buf, Timestamp mint, Timestamp maxt,
 
 }  // namespace
 
-bool MemSeries::Equals(std::span<const LabelView> labels) const {
-  size_t i = 0;
-  const auto& items = labels_.items();
+void PackLabels(std::span<const LabelView> labels, std::string* out) {
+  size_t n = 0;
+  for (const auto& l : labels) n += l.value.empty() ? 0 : l.name.size() + l.value.size() + 2;
+  size_t at = out->size();
+  out->resize(at + n);
+  char* p = out->data() + at;
   for (const auto& l : labels) {
     if (l.value.empty()) continue;
-    if (i >= items.size() || items[i].name != l.name || items[i].value != l.value) return false;
-    ++i;
+    std::memcpy(p, l.name.data(), l.name.size());
+    p += l.name.size();
+    *p++ = '\xff';
+    std::memcpy(p, l.value.data(), l.value.size());
+    p += l.value.size();
+    *p++ = '\xff';
   }
-  return i == items.size();
+}
+
+MemSeries::MemSeries(uint64_t id, Labels labels, uint64_t hash)
+    : hash_(hash), id_(id), labels_(std::move(labels)) {
+  std::string packed;
+  std::vector<LabelView> views;
+  views.reserve(labels_.size());
+  for (const auto& l : labels_) views.push_back({l.name, l.value});
+  PackLabels(views, &packed);
+  packed_size_ = static_cast<uint32_t>(packed.size());
+  if (packed.size() <= kInlinePacked) {
+    std::memcpy(inline_packed_, packed.data(), packed.size());
+    packed_ = inline_packed_;
+  } else {
+    heap_packed_ = std::move(packed);
+    packed_ = heap_packed_.data();
+  }
 }
 
 AppendOutcome MemSeries::Append(Timestamp t, double v, bool check_window, uint64_t wal_segment,
@@ -56,6 +80,7 @@ AppendOutcome MemSeries::Append(Timestamp t, double v, bool check_window, uint64
     if (open_.empty()) open_segment_ = wal_segment;
     open_.push_back(Sample{t, v});
     newest_ = t;
+    append_hint_.store(open_.data() + open_.size(), std::memory_order_relaxed);
     return AppendOutcome::kAdded;
   }
   if (check_window && t < newest_ - config.out_of_order_window) return AppendOutcome::kTooOld;

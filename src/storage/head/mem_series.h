@@ -8,15 +8,20 @@
 // Thread-safety: every method except id()/labels()/hash() requires mu() to be held.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "strata/base/labels.h"
 #include "strata/storage/sample_batch.h"
 #include "storage/head/sealed_chunk.h"
+#include "storage/head/spin_lock.h"
 
 namespace strata::storage::head {
 
@@ -36,17 +41,22 @@ struct HeadSnapshot {
   std::vector<SealedChunkPtr> sealed;
 };
 
+// Appends labels (sorted; empty values skipped) to *out as name 0xff value 0xff ...: a key
+// whose equality is label-set equality (0xff never occurs in UTF-8).
+void PackLabels(std::span<const LabelView> labels, std::string* out);
+
 class MemSeries {
  public:
-  MemSeries(uint64_t id, Labels labels, uint64_t hash)
-      : id_(id), labels_(std::move(labels)), hash_(hash) {}
+  MemSeries(uint64_t id, Labels labels, uint64_t hash);
 
   uint64_t id() const { return id_; }
   const Labels& labels() const { return labels_; }
   uint64_t hash() const { return hash_; }
-  std::mutex& mu() const { return mu_; }
-  // True if `labels` (sorted, empty values ignored) equal this series' labels.
-  bool Equals(std::span<const LabelView> labels) const;
+  SpinLock& mu() const { return mu_; }
+  // True if `packed` (PackLabels of sorted labels) equals this series' labels.
+  bool Equals(std::string_view packed) const {
+    return packed.size() == packed_size_ && std::memcmp(packed.data(), packed_, packed_size_) == 0;
+  }
 
   // Adds (t, v). check_window=false (WAL replay) accepts any age. `wal_segment` is the WAL
   // segment the sample is being logged to (or a lower one). Full or too-wide buffers are
@@ -55,6 +65,8 @@ class MemSeries {
   AppendOutcome Append(Timestamp t, double v, bool check_window, uint64_t wal_segment,
                        const HeadConfig& config, ChunkSink& sink);
   Timestamp newest() const { return newest_; }
+  // Where the next in-order sample will be written (a prefetch target; read without mu()).
+  const void* append_hint() const { return append_hint_.load(std::memory_order_relaxed); }
 
   // Seals both buffers when non-empty. Returns the number of samples sealed.
   size_t SealAll(ChunkSink& sink);
@@ -72,19 +84,25 @@ class MemSeries {
     return (open_.empty() ? 0 : 1) + (ooo_.empty() ? 0 : 1) + sealed_.size();
   }
 
-  // Collision chain of the series map (guarded by the map's shard lock, not mu()).
-  MemSeries* next_in_bucket = nullptr;
-
  private:
   void Seal(std::vector<Sample>* buf, ChunkSink& sink);
 
+  // Fields the append path touches come first, to share cache lines (the lookup of 10k
+  // series per batch is bound by cache misses: measured with perf on the ingest benchmark).
+  const uint64_t hash_;
+  mutable SpinLock mu_;
+  Timestamp newest_ = std::numeric_limits<Timestamp>::min();
+  std::vector<Sample> open_;  // sorted, unique timestamps
+  std::atomic<const Sample*> append_hint_{nullptr};
+  // Labels packed by PackLabels, stored inline right after the hot fields when short.
+  const char* packed_ = nullptr;
+  uint32_t packed_size_ = 0;
+  static constexpr size_t kInlinePacked = 144;
+  char inline_packed_[kInlinePacked];
+  std::string heap_packed_;
   const uint64_t id_;
   const Labels labels_;
-  const uint64_t hash_;
-  mutable std::mutex mu_;
-  std::vector<Sample> open_;  // sorted, unique timestamps
   std::vector<Sample> ooo_;   // sorted, unique timestamps, all < open_.front().t
-  Timestamp newest_ = std::numeric_limits<Timestamp>::min();
   uint64_t open_segment_ = 0, ooo_segment_ = 0;
   std::vector<SealedChunkPtr> sealed_;
 };

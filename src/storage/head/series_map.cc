@@ -1,21 +1,36 @@
 #include "storage/head/series_map.h"
 
+#include <algorithm>
+
 namespace strata::storage::head {
 
-MemSeries* SeriesMap::FindLocked(const Shard& shard, uint64_t hash,
-                                 std::span<const LabelView> labels) {
-  auto it = shard.by_hash.find(hash);
-  if (it == shard.by_hash.end()) return nullptr;
-  for (MemSeries* s = it->second; s != nullptr; s = s->next_in_bucket) {
-    if (s->Equals(labels)) return s;
+SeriesMap::SeriesMap() = default;
+SeriesMap::~SeriesMap() = default;
+
+void SeriesMap::Place(Table* table, uint64_t hash, MemSeries* series) {
+  for (size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+    Slot& slot = table->slots[i];
+    if (slot.series.load(std::memory_order_relaxed) == nullptr) {
+      slot.hash.store(hash, std::memory_order_relaxed);
+      slot.series.store(series, std::memory_order_release);
+      return;
+    }
   }
-  return nullptr;
 }
 
-MemSeries* SeriesMap::Find(uint64_t hash, std::span<const LabelView> labels) const {
-  const Shard& shard = shards_[ShardOf(hash)];
-  std::lock_guard lock(shard.mu);
-  return FindLocked(shard, hash, labels);
+MemSeries* SeriesMap::FindIn(const Shard& shard, uint64_t hash, std::string_view packed) {
+  const Table* table = shard.table.load(std::memory_order_acquire);
+  if (table == nullptr) return nullptr;
+  for (size_t i = hash & table->mask;; i = (i + 1) & table->mask) {
+    const Slot& slot = table->slots[i];
+    MemSeries* s = slot.series.load(std::memory_order_acquire);
+    if (s == nullptr) return nullptr;
+    if (slot.hash.load(std::memory_order_relaxed) == hash && s->Equals(packed)) return s;
+  }
+}
+
+MemSeries* SeriesMap::Find(uint64_t hash, std::string_view packed) const {
+  return FindIn(shards_[ShardOf(hash)], hash, packed);
 }
 
 MemSeries* SeriesMap::InsertLocked(Shard& shard, uint64_t id, Labels labels, uint64_t hash) {
@@ -25,11 +40,25 @@ MemSeries* SeriesMap::InsertLocked(Shard& shard, uint64_t id, Labels labels, uin
     std::unique_lock lock(ids_mu_);
     by_id_.emplace(id, std::move(owned));
   }
-  auto [it, inserted] = shard.by_hash.emplace(hash, s);
-  if (!inserted) {
-    s->next_in_bucket = it->second;
-    it->second = s;
+  Table* table = shard.table.load(std::memory_order_relaxed);
+  size_t capacity = table == nullptr ? 0 : table->mask + 1;
+  if ((shard.used + 1) * 2 > capacity) {
+    auto bigger = std::make_unique<Table>(std::max<size_t>(16, capacity * 2));
+    if (table != nullptr) {
+      for (size_t i = 0; i < capacity; ++i) {
+        MemSeries* old = table->slots[i].series.load(std::memory_order_relaxed);
+        if (old != nullptr) Place(bigger.get(), table->slots[i].hash.load(std::memory_order_relaxed), old);
+      }
+    }
+    table = bigger.get();
+    shard.owned.push_back(std::move(bigger));
+    // Publish after the copy is complete: readers of the old table still find everything.
+    Place(table, hash, s);
+    shard.table.store(table, std::memory_order_release);
+  } else {
+    Place(table, hash, s);
   }
+  ++shard.used;
   return s;
 }
 
@@ -38,9 +67,11 @@ MemSeries* SeriesMap::Insert(uint64_t id, Labels labels) {
   std::vector<LabelView> views;
   views.reserve(labels.size());
   for (const auto& l : labels) views.push_back({l.name, l.value});
+  std::string packed;
+  PackLabels(views, &packed);
   Shard& shard = shards_[ShardOf(hash)];
   std::lock_guard lock(shard.mu);
-  if (MemSeries* s = FindLocked(shard, hash, views)) return s;
+  if (MemSeries* s = FindIn(shard, hash, packed)) return s;
   return InsertLocked(shard, id, std::move(labels), hash);
 }
 

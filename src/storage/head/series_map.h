@@ -1,15 +1,21 @@
-// SeriesMap: all series of the head, found by label hash (256 lock-striped shards, collision
-// chains compared label by label) and by series id.
+// SeriesMap: all series of the head, found by label hash and by series id. The hash index is
+// 256 shards, each an open-addressing table of (hash, series) slots kept at most half full;
+// equal hashes are told apart label by label. Lookups take no lock and do no atomic
+// read-modify-write: slots are only ever filled (release), tables only grow, and a replaced
+// table stays allocated until the map is destroyed, so a reader on an old table still sees
+// every series that table held. Inserts serialise per shard.
 // Thread-safety: all methods may be called concurrently; series are never removed, so the
 // returned pointers stay valid for the map's lifetime.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <span>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,17 +25,46 @@ namespace strata::storage::head {
 
 class SeriesMap {
  public:
-  // The series with these labels (sorted, empty values ignored) and hash, or nullptr.
-  MemSeries* Find(uint64_t hash, std::span<const LabelView> labels) const;
+  SeriesMap();
+  ~SeriesMap();
+  SeriesMap(const SeriesMap&) = delete;
+  SeriesMap& operator=(const SeriesMap&) = delete;
+
+  // The series with this label hash (HashLabelViews) and packed labels (PackLabels), or
+  // nullptr.
+  MemSeries* Find(uint64_t hash, std::string_view packed) const;
+
+  // Cache hints for a lookup of `hash` that is coming soon: kSlot fetches its table slot;
+  // kSeries (issued later, once the slot is cached) fetches the series it points to; kTail
+  // (later still) fetches where the series' next sample goes. Reads only atomics.
+  enum class PrefetchStage { kSlot, kSeries, kTail };
+  void Prefetch(uint64_t hash, PrefetchStage stage) const {
+    const Table* table = shards_[ShardOf(hash)].table.load(std::memory_order_acquire);
+    if (table == nullptr) return;
+    const Slot* slot = &table->slots[hash & table->mask];
+    if (stage == PrefetchStage::kSlot) {
+      __builtin_prefetch(slot);
+      return;
+    }
+    const MemSeries* s = slot->series.load(std::memory_order_relaxed);
+    if (s == nullptr || slot->hash.load(std::memory_order_relaxed) != hash) return;
+    if (stage == PrefetchStage::kTail) {
+      if (const void* tail = s->append_hint()) __builtin_prefetch(tail, 1);
+      return;
+    }
+    const char* p = reinterpret_cast<const char*>(s);
+    for (size_t off = 0; off < sizeof(MemSeries); off += 64) __builtin_prefetch(p + off);
+  }
 
   // Finds the series or, if absent, calls `make_id()` under the shard lock: it returns the new
-  // series' id, or 0 to refuse creation (limits). Returns {series or nullptr, created}.
+  // series' id, or 0 to refuse creation (limits). `labels` are the sorted labels that `packed`
+  // was made from. Returns {series or nullptr, created}.
   template <typename MakeId>
   std::pair<MemSeries*, bool> GetOrCreate(uint64_t hash, std::span<const LabelView> labels,
-                                          MakeId&& make_id) {
+                                          std::string_view packed, MakeId&& make_id) {
     Shard& shard = shards_[ShardOf(hash)];
     std::lock_guard lock(shard.mu);
-    if (MemSeries* s = FindLocked(shard, hash, labels)) return {s, false};
+    if (MemSeries* s = FindIn(shard, hash, packed)) return {s, false};
     uint64_t id = make_id();
     if (id == 0) return {nullptr, false};
     return {InsertLocked(shard, id, Labels::FromSorted(labels), hash), true};
@@ -45,15 +80,24 @@ class SeriesMap {
 
  private:
   static constexpr size_t kShards = 256;
-  struct IdentityHash {
-    size_t operator()(uint64_t h) const { return static_cast<size_t>(h); }
+  struct Slot {
+    std::atomic<uint64_t> hash{0};
+    std::atomic<MemSeries*> series{nullptr};  // nullptr: empty
+  };
+  struct Table {
+    explicit Table(size_t n) : mask(n - 1), slots(new Slot[n]) {}
+    size_t mask;
+    std::unique_ptr<Slot[]> slots;
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::unordered_map<uint64_t, MemSeries*, IdentityHash> by_hash;
+    std::mutex mu;  // serialises inserts
+    std::atomic<Table*> table{nullptr};
+    size_t used = 0;                            // GUARDED_BY(mu)
+    std::vector<std::unique_ptr<Table>> owned;  // GUARDED_BY(mu): current and replaced tables
   };
   static size_t ShardOf(uint64_t hash) { return (hash >> 56) & (kShards - 1); }
-  static MemSeries* FindLocked(const Shard& shard, uint64_t hash, std::span<const LabelView> labels);
+  static MemSeries* FindIn(const Shard& shard, uint64_t hash, std::string_view packed);
+  static void Place(Table* table, uint64_t hash, MemSeries* series);
   MemSeries* InsertLocked(Shard& shard, uint64_t id, Labels labels, uint64_t hash);
 
   std::array<Shard, kShards> shards_;
