@@ -14,6 +14,7 @@
 #include "strata/http/api/services.h"
 #include "strata/http/server.h"
 #include "strata/query/engine.h"
+#include "strata/query/result_cache.h"
 #include "strata/storage/storage.h"
 
 namespace {
@@ -75,10 +76,15 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   eo.timeout = cfg->query.timeout;
   eo.max_samples = cfg->query.max_samples;
   query::Engine engine(eo);
+  query::ResultCacheOptions co;
+  co.max_bytes = cfg->query.cache_max_bytes;
+  std::unique_ptr<query::ResultCache> cache;
+  if (co.max_bytes > 0) cache = std::make_unique<query::ResultCache>(co);
 
   http::api::Services services;
   services.storage = store->get();
   services.engine = &engine;
+  services.cache = cache.get();
   services.ingest_limits.max_sample_age = cfg->ingest.max_sample_age;
   services.ingest_limits.max_future = cfg->ingest.max_future;
   services.ingest_limits.max_tags = cfg->ingest.max_labels_per_series;

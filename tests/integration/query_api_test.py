@@ -129,6 +129,21 @@ class QueryApiTest(unittest.TestCase):
         self.assertEqual(S.request("GET", "/nope")[0], 404)
         self.assertEqual(S.request("DELETE", "/api/v1/query")[0], 405)
 
+    def test_range_results_are_cached_unless_nocache(self):
+        params = f"query=sum(it_load)&start={ts(0)}&end={ts(600)}&step=60"
+        code, h1, b1 = S.request("GET", "/api/v1/query_range?" + params)
+        code, h2, b2 = S.request("GET", "/api/v1/query_range?" + params)
+        self.assertEqual(code, 200)
+        self.assertEqual(h1.get("X-Strata-Cache"), "miss")
+        self.assertEqual(h2.get("X-Strata-Cache"), "hit")
+        self.assertEqual(b1, b2)
+        code, h3, b3 = S.request("GET", "/api/v1/query_range?" + params + "&nocache=1")
+        self.assertNotIn("X-Strata-Cache", h3)
+        self.assertEqual(json.loads(b3)["data"], json.loads(b1)["data"])
+        text = S.request("GET", "/metrics")[2].decode()
+        hits = [l for l in text.splitlines() if l.startswith("strata_query_cache_hits_total ")]
+        self.assertTrue(hits and int(hits[0].split()[1]) >= 1, hits)
+
     def test_flush_keeps_data_queryable(self):
         code, _, _ = S.request("POST", "/api/v1/admin/flush")
         self.assertEqual(code, 200)

@@ -43,6 +43,7 @@ struct QueryConfig {
   Duration lookback_delta = 5 * kMinute;
   uint64_t max_samples = 50'000'000;
   int threads = 0;  // query pool size; 0 = one per core
+  uint64_t cache_max_bytes = 256ull << 20;  // range-query result cache; 0 = off
 };
 
 struct TierConfig {

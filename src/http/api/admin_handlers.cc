@@ -49,6 +49,17 @@ Response HandleSelfMetrics(const Request& req, RequestContext&, Services& s) {
   gauge("strata_ingest_inflight_bytes", "Ingest request bytes being processed.", "gauge",
         s.inflight_ingest_bytes.load());
   gauge("strata_start_time_seconds", "Process start time.", "gauge", s.start_time / 1000);
+  if (s.cache) {
+    query::ResultCacheStats cs = s.cache->stats();
+    gauge("strata_query_cache_hits_total", "Range queries answered from the result cache.", "counter", cs.hits);
+    gauge("strata_query_cache_misses_total", "Range queries evaluated and cached.", "counter", cs.misses);
+    gauge("strata_query_cache_shared_total",
+          "Range queries that waited for an identical evaluation in flight.", "counter", cs.shared);
+    gauge("strata_query_cache_evictions_total", "Entries evicted to stay within the byte bound.",
+          "counter", cs.evictions);
+    gauge("strata_query_cache_bytes", "Bytes held by the result cache.", "gauge", cs.bytes);
+    gauge("strata_query_cache_entries", "Entries in the result cache.", "gauge", cs.entries);
+  }
   return MakeResponse(req, 200, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
 }
 

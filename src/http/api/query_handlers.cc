@@ -202,11 +202,29 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
                       "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
                       "the query resolution (?step=XX)");
   }
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step);
-  s.metrics->ObserveQuery(Seconds(t0));
+  auto nocache = ctx.params.Get("nocache");
+  bool use_cache = s.cache != nullptr && !(nocache && (*nocache == "1" || *nocache == "true"));
+  if (!use_cache) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step);
+    s.metrics->ObserveQuery(Seconds(t0));
+    if (!r.ok()) return QueryError(req, r.status());
+    return SuccessWithWarnings(req, *r);
+  }
+  // Cached range queries are evaluated at start and end rounded down to the step, as the key
+  // is; Grafana and other dashboards send step-aligned ranges already.
+  auto key = query::ResultCache::MakeKey(*q, *start, *end, *step);
+  bool hit = false;
+  auto r = s.cache->GetOrCompute(key, NowMs(), [&]() {
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = s.engine->RangeQuery(*s.storage, key.query, key.start, key.end, key.step);
+    s.metrics->ObserveQuery(Seconds(t0));
+    return res;
+  }, &hit);
   if (!r.ok()) return QueryError(req, r.status());
-  return SuccessWithWarnings(req, *r);
+  Response res = SuccessWithWarnings(req, **r);
+  res.set("X-Strata-Cache", hit ? "hit" : "miss");
+  return res;
 }
 
 }  // namespace strata::http::api

@@ -14,6 +14,7 @@
 #include "strata/http/self_metrics.h"
 #include "strata/ingest/validation.h"
 #include "strata/query/engine.h"
+#include "strata/query/result_cache.h"
 #include "strata/storage/storage.h"
 
 namespace strata::http::api {
@@ -21,6 +22,7 @@ namespace strata::http::api {
 struct Services {
   storage::Storage* storage = nullptr;
   query::Engine* engine = nullptr;
+  query::ResultCache* cache = nullptr;  // null: range queries are never cached
   SelfMetrics* metrics = nullptr;
   ingest::Limits ingest_limits;
   uint64_t max_body_bytes = 64ull << 20;
