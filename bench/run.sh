@@ -191,7 +191,10 @@ run_server() {
         return 0
       fi
       version=$("$STRATA_BIN" --version 2>&1 | head -1 || true)
-      "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data" >"$SERVER_DIR/log" 2>&1 &
+      # From its own directory, so a config/strata.yaml in the caller's directory is not read:
+      # strata runs with its built-in defaults.
+      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data") \
+        >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/-/ready
       if [[ $name == strata ]]; then ingest_path=/api/v1/write; body_dir=rw
