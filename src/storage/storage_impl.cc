@@ -64,10 +64,11 @@ StorageImpl::StorageImpl(const Options& options)
 Result<std::unique_ptr<Storage>> StorageImpl::OpenImpl(const Options& options) {
   if (options.partition_width <= 0 || options.chunk_range <= 0 ||
       options.max_samples_per_chunk == 0 || options.out_of_order_window < 0 ||
-      options.fsync_interval <= 0) {
+      options.fsync_interval <= 0 || options.wal_segment_bytes < 4096) {
     return Status::InvalidArgument(
         "storage options: partition_width, chunk_range, fsync_interval and "
-        "max_samples_per_chunk must be positive, out_of_order_window non-negative");
+        "max_samples_per_chunk must be positive, out_of_order_window non-negative, "
+        "wal_segment_bytes at least 4096");
   }
   std::unique_ptr<StorageImpl> impl(new StorageImpl(options));
   Status s = wal::EnsureDir(options.data_dir);
@@ -85,6 +86,7 @@ Result<std::unique_ptr<Storage>> StorageImpl::OpenImpl(const Options& options) {
   wo.dir = options.data_dir + "/wal";
   wo.fsync = options.fsync;
   wo.fsync_interval = options.fsync_interval;
+  wo.segment_bytes = options.wal_segment_bytes;
   auto wal = wal::WalWriter::Open(wo, next_segment, live_bytes);
   if (!wal.ok()) return wal.status();
   impl->wal_ = std::move(*wal);
@@ -402,12 +404,17 @@ Status StorageImpl::Checkpoint(bool seal_all) {
       s->SealAll(*flusher_);
     }
   } else {
+    // Runs once kCheckpointSegments segments exist; buffers that started more than two
+    // segments ago are sealed early. Fewer segments would cut chunks short when many series
+    // fill the WAL faster than their chunks fill (100k series at 10 s: a 64 MiB segment is
+    // ~9 minutes, a 240-sample chunk 40).
+    constexpr uint64_t kCheckpointSegments = 4;
     uint64_t current = wal_->current_segment();
-    if (current < first_wal_segment_ + 2) return Status::Ok();
+    if (current + 1 < first_wal_segment_ + kCheckpointSegments) return Status::Ok();
     keep_from = current;
     for (head::MemSeries* s : series_.All()) {
       std::lock_guard series_lock(s->mu());
-      s->SealOlderThan(current - 1, *flusher_);
+      s->SealOlderThan(current - 2, *flusher_);
       keep_from = std::min(keep_from, s->MinSegment());
     }
   }

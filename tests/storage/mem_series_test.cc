@@ -78,6 +78,53 @@ TEST_CASE("MemSeries keeps out-of-order samples in their own buffer", "[storage]
   CHECK(s.Snapshot(0, 65).sealed.size() == 1);
 }
 
+TEST_CASE("MemSeries bounds the open chunk when late samples fill its range", "[storage][head]") {
+  MemSeries s(1, Labels{{"a", "b"}}, 0);
+  RecordingSink sink;
+  HeadConfig c = Config();  // 4 samples per chunk
+  CHECK(s.Append(0, 0, true, 1, c, sink) == AppendOutcome::kAdded);
+  CHECK(s.Append(40, 0, true, 1, c, sink) == AppendOutcome::kAdded);
+  for (Timestamp t = 1; t <= 8; ++t) CHECK(s.Append(t, 1, true, 1, c, sink) == AppendOutcome::kAdded);
+  // The open chunk held 8 (twice the limit) and was sealed; the rest went out of order.
+  REQUIRE(sink.chunks.size() == 1);
+  CHECK(sink.chunks[0]->count == 8);
+  CHECK(s.buffered_samples() == 2);
+  auto snap = s.Snapshot(0, 100);
+  CHECK(snap.open.empty());
+  CHECK(snap.ooo.size() == 2);
+}
+
+TEST_CASE("MemSeries encodes the open chunk in blocks and still accepts late samples inside them",
+          "[storage][head]") {
+  MemSeries s(1, Labels{{"a", "b"}}, 0);
+  RecordingSink sink;
+  HeadConfig c = Config();
+  c.max_samples_per_chunk = 100;
+  c.chunk_range = 1'000'000;
+  c.out_of_order_window = 1'000'000;
+  for (Timestamp t = 0; t < 90; ++t) s.Append(t * 10, static_cast<double>(t), true, 1, c, sink);
+  CHECK(s.buffered_samples() == 90);
+  auto snap = s.Snapshot(95, 405);  // spans the first two blocks and the raw tail
+  REQUIRE(snap.open.size() == 31);
+  CHECK(snap.open.front().t == 100);
+  CHECK(snap.open.back().t == 400);
+  CHECK(s.Append(55, -1, true, 1, c, sink) == AppendOutcome::kAdded);     // inside block 1
+  CHECK(s.Append(100, -2, true, 1, c, sink) == AppendOutcome::kReplaced);
+  for (Timestamp t = 90; t < 120; ++t) s.Append(t * 10, static_cast<double>(t), true, 1, c, sink);
+  REQUIRE(sink.chunks.size() == 1);  // sealed at 100 samples
+  auto sealed = chunkenc::Decode(sink.chunks[0]->data);
+  REQUIRE(sealed.ok());
+  REQUIRE(sealed->size() == 100);
+  CHECK((*sealed)[5].t == 50);
+  CHECK((*sealed)[6].t == 55);
+  CHECK((*sealed)[6].v == -1);
+  CHECK((*sealed)[11].v == -2);
+  CHECK(s.buffered_samples() == 121 - 100);
+  auto rest = s.Snapshot(0, 10'000);
+  REQUIRE(rest.open.size() == 21);
+  CHECK(rest.open.back().t == 1190);
+}
+
 TEST_CASE("MemSeries compares packed label views, skipping empty values", "[storage][head]") {
   MemSeries s(1, Labels{{"a", "1"}, {"b", "2"}}, 0);
   auto pack = [](const std::vector<LabelView>& l) {

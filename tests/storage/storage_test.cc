@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -482,6 +483,42 @@ TEST_CASE("Storage cuts chunks by sample count and time range", "[storage]") {
   CHECK(s->GetStats().chunks_written == 3 + 5);
   auto d = Query(*s, {Eq("__name__", "sparse")}, kT0, kT0 + 10 * kHour);
   CheckRegular(d["sparse"], kT0, 10, 30 * kMinute);
+  REQUIRE(s->Close().ok());
+}
+
+TEST_CASE("Storage truncates the WAL in the background and recovers everything after a crash",
+          "[storage]") {
+  TempDir tmp;
+  Options o = TestOptions(tmp.path());
+  o.wal_segment_bytes = 16 * 1024;
+  o.max_samples_per_chunk = 240;
+  std::vector<std::string> names;
+  for (int i = 0; i < 50; ++i) names.push_back("s" + std::to_string(i));
+  {
+    auto s = MustOpen(o);
+    for (int round = 0; round < 400; ++round) {
+      SampleBatch b;
+      for (const auto& n : names) {
+        std::vector<LabelView> l = {{"__name__", "bg"}, {"i", n}};
+        b.BeginSeries(l);
+        b.AddSample(kT0 + round * 10'000, round);
+      }
+      REQUIRE(s->Append(b).ok());
+    }
+    // The background checkpoint keeps only a few segments once it has run.
+    uint64_t wal_bytes = s->GetStats().wal_bytes;
+    for (int wait = 0; wait < 100 && wal_bytes > 8 * o.wal_segment_bytes; ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      wal_bytes = s->GetStats().wal_bytes;
+    }
+    CHECK(wal_bytes <= 8 * o.wal_segment_bytes);
+    CHECK(s->GetStats().chunks_written > 0);
+    // Crash: no Close().
+  }
+  auto s = MustOpen(o);
+  auto data = Query(*s, {Eq("__name__", "bg")}, kT0, kT0 + 400 * 10'000);
+  REQUIRE(data.size() == names.size());
+  for (auto& [name, samples] : data) CheckRegular(samples, kT0, 400, 10'000);
   REQUIRE(s->Close().ok());
 }
 

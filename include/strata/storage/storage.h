@@ -25,6 +25,8 @@ struct Options {
   std::string data_dir = "./data";
   FsyncPolicy fsync = FsyncPolicy::kInterval;
   Duration fsync_interval = kSecond;
+  // WAL segment size; a segment is deleted once everything in it is flushed to RocksDB.
+  uint64_t wal_segment_bytes = 64ULL << 20;
   // Points older than (newest point of the series − window) are rejected.
   Duration out_of_order_window = kHour;
   // A head chunk is closed after this many samples or when it spans more than chunk_range.

@@ -78,13 +78,22 @@ class MemSeries {
   void DropSealed(uint64_t seq);
 
   HeadSnapshot Snapshot(Timestamp mint, Timestamp maxt) const;
-  size_t buffered_samples() const { return open_.size() + ooo_.size(); }
+  size_t buffered_samples() const { return OpenSize() + ooo_.size(); }
   // Open buffers plus sealed chunks not yet on disk.
   size_t head_chunk_count() const {
-    return (open_.empty() ? 0 : 1) + (ooo_.empty() ? 0 : 1) + sealed_.size();
+    return (OpenEmpty() ? 0 : 1) + (ooo_.empty() ? 0 : 1) + sealed_.size();
   }
 
  private:
+  // Raw samples of the open chunk are encoded into a block every kBlockSamples.
+  static constexpr size_t kBlockSamples = 32;
+  bool OpenEmpty() const { return open_.empty() && open_blocks_.empty(); }
+  size_t OpenSize() const { return open_block_samples_ + open_.size(); }
+  void DecodeOpen(std::vector<Sample>* out) const;
+  // Decodes the blocks back into open_ (for a late sample inside them, and for sealing).
+  void MaterializeOpen();
+  void SealOpen(ChunkSink& sink);
+  void ShrinkOpen();
   void Seal(std::vector<Sample>* buf, ChunkSink& sink);
 
   // Fields the append path touches come first, to share cache lines (the lookup of 10k
@@ -92,8 +101,13 @@ class MemSeries {
   const uint64_t hash_;
   mutable SpinLock mu_;
   Timestamp newest_ = std::numeric_limits<Timestamp>::min();
-  std::vector<Sample> open_;  // sorted, unique timestamps
+  // The open chunk: encoded blocks (older samples) then raw samples, together sorted with
+  // unique timestamps; its first timestamp is open_first_t_.
+  std::vector<Sample> open_;
   std::atomic<const Sample*> append_hint_{nullptr};
+  Timestamp open_first_t_ = 0;
+  uint32_t open_block_samples_ = 0;
+  std::vector<std::string> open_blocks_;
   // Labels packed by PackLabels, stored inline right after the hot fields when short.
   const char* packed_ = nullptr;
   uint32_t packed_size_ = 0;
@@ -102,7 +116,7 @@ class MemSeries {
   std::string heap_packed_;
   const uint64_t id_;
   const Labels labels_;
-  std::vector<Sample> ooo_;   // sorted, unique timestamps, all < open_.front().t
+  std::vector<Sample> ooo_;   // sorted, unique timestamps, all < open_first_t_
   uint64_t open_segment_ = 0, ooo_segment_ = 0;
   std::vector<SealedChunkPtr> sealed_;
 };
