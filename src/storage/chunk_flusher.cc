@@ -79,8 +79,17 @@ Status ChunkFlusher::WritePending() {
       }
     }
     size_t batch_first_chunk = next_chunk;
+    uint64_t last_range_id = 0;
     while (next_chunk < chunks.size() && batch.bytes() < kBatchBytes) {
       const auto& c = chunks[next_chunk++];
+      if (c->series_id != last_range_id) {
+        // The series' bounds cover this chunk (they are widened before a sample is sealed).
+        if (const head::MemSeries* s = series_->ById(c->series_id)) {
+          batch.Put(rocks::Cf::kIndex, rocks::SeriesRangeKey(s->id()),
+                    rocks::EncodeTimeRange(s->min_time(), s->max_time()));
+        }
+        last_range_id = c->series_id;
+      }
       rocks::ChunkKey key;
       key.tier = rocks::Tier::kRaw;
       key.partition = rocks::PartitionStart(c->min_t, partition_width_);

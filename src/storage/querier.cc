@@ -118,7 +118,8 @@ std::vector<head::MemSeries*> QuerierImpl::Matching(const std::vector<Matcher>& 
   std::vector<head::MemSeries*> out;
   out.reserve(ids.size());
   for (uint64_t id : ids) {
-    if (head::MemSeries* s = view_.series->ById(id)) out.push_back(s);
+    head::MemSeries* s = view_.series->ById(id);
+    if (s != nullptr && s->max_time() >= mint_ && s->min_time() <= maxt_) out.push_back(s);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // QuerierImpl: the read view over head and RocksDB for [mint, maxt]. Select resolves matchers
-// on the in-memory postings, sorts the series by labels, and builds each series' iterator from
+// on the in-memory postings, keeps the series whose stored time bounds overlap the range,
+// sorts them by labels, and builds each series' iterator from
 // a snapshot of its head (taken first) and then the disk chunks of the overlapping
 // partitions, so a chunk moving from head to disk meanwhile is seen at least once.
 // Thread-safety: a Querier is used by one thread; many queriers may run concurrently with

@@ -155,6 +155,27 @@ Status StorageImpl::Load() {
                        });
   if (s.ok()) s = bad;
   if (!s.ok()) return s;
+  s = db_->Scan(rocks::Cf::kIndex, std::string(1, rocks::kSeriesRangePrefix),
+                PrefixEnd(rocks::kSeriesRangePrefix), [&](std::string_view k, std::string_view v) {
+                  auto range = rocks::DecodeTimeRange(v);
+                  if (k.size() != 9 || !range.ok()) {
+                    bad = Status::Corruption("malformed series time range");
+                    return false;
+                  }
+                  if (head::MemSeries* series = series_.ById(rocks::GetU64BE(k.data() + 1))) {
+                    series->WidenTimeRange(range->first, range->second);
+                  }
+                  return true;
+                });
+  if (s.ok()) s = bad;
+  if (!s.ok()) return s;
+  for (head::MemSeries* series : series_.All()) {
+    // No recorded bounds (only in the head when the process stopped): assume any time.
+    if (series->min_time() > series->max_time()) {
+      series->WidenTimeRange(std::numeric_limits<Timestamp>::min(),
+                             std::numeric_limits<Timestamp>::max());
+    }
+  }
   s = db_->Scan(rocks::Cf::kIndex, std::string(1, rocks::kPostingPrefix),
                 PrefixEnd(rocks::kPostingPrefix), [&](std::string_view k, std::string_view) {
                   auto p = rocks::DecodePostingKey(k);

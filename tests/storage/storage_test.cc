@@ -322,6 +322,37 @@ TEST_CASE("Storage resolves duplicate timestamps last write wins across head and
   CHECK(value_at(*r2, kT0 + 30'000) == 3);
 }
 
+TEST_CASE("Storage selects only series with samples in the querier's range", "[storage]") {
+  TempDir tmp;
+  Options o = TestOptions(tmp.path());
+  auto names_in = [&](Storage& s, Timestamp mint, Timestamp maxt) {
+    auto q = s.NewQuerier(mint, maxt);
+    auto set = q->Select({Eq("job", "x")});
+    REQUIRE(set.ok());
+    std::vector<std::string> out;
+    while ((*set)->Next()) out.push_back((*set)->labels().ToString());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  {
+    auto s = MustOpen(o);
+    SampleBatch b;
+    AddSeries(&b, {{"__name__", "early"}, {"job", "x"}}, {{kT0, 1}, {kT0 + kMinute, 2}});
+    AddSeries(&b, {{"__name__", "late"}, {"job", "x"}}, {{kT0 + kDay, 1}});
+    REQUIRE(s->Append(b).ok());
+    CHECK(names_in(*s, kT0, kT0 + kHour) == V{"early{job=\"x\"}"});
+    CHECK(names_in(*s, kT0 + kHour, kT0 + 2 * kDay) == V{"late{job=\"x\"}"});
+    CHECK(names_in(*s, kT0 + kMinute, kT0 + kDay) == V{"early{job=\"x\"}", "late{job=\"x\"}"});
+    CHECK(names_in(*s, kT0 - kDay, kT0 - 1).empty());
+    REQUIRE(s->Close().ok());
+  }
+  auto s = MustOpen(o);  // bounds come back from the index
+  CHECK(names_in(*s, kT0, kT0 + kHour) == V{"early{job=\"x\"}"});
+  CHECK(names_in(*s, kT0 + kHour, kT0 + 2 * kDay) == V{"late{job=\"x\"}"});
+  auto q = s->NewQuerier(kT0 + kHour, kT0 + 2 * kDay);
+  CHECK(*q->LabelValues("__name__", {Eq("job", "x")}) == V{"late"});
+}
+
 TEST_CASE("Storage resolves label matchers", "[storage]") {
   TempDir tmp;
   auto s = MustOpen(TestOptions(tmp.path()));

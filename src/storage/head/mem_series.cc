@@ -73,6 +73,14 @@ MemSeries::MemSeries(uint64_t id, Labels labels, uint64_t hash)
 
 AppendOutcome MemSeries::Append(Timestamp t, double v, bool check_window, uint64_t wal_segment,
                                 const HeadConfig& config, ChunkSink& sink) {
+  AppendOutcome o = AppendSample(t, v, check_window, wal_segment, config, sink);
+  if (o != AppendOutcome::kTooOld) WidenTimeRange(t, t);
+  return o;
+}
+
+AppendOutcome MemSeries::AppendSample(Timestamp t, double v, bool check_window,
+                                      uint64_t wal_segment, const HeadConfig& config,
+                                      ChunkSink& sink) {
   if (t > newest_) {
     if (!OpenEmpty() && (OpenSize() >= config.max_samples_per_chunk ||
                          t - open_first_t_ >= config.chunk_range)) {

@@ -65,6 +65,15 @@ class MemSeries {
   AppendOutcome Append(Timestamp t, double v, bool check_window, uint64_t wal_segment,
                        const HeadConfig& config, ChunkSink& sink);
   Timestamp newest() const { return newest_; }
+  // Bounds of all samples the series ever stored (head and disk); readable without mu().
+  // A series loaded without known bounds spans everything.
+  Timestamp min_time() const { return min_time_.load(std::memory_order_relaxed); }
+  Timestamp max_time() const { return max_time_.load(std::memory_order_relaxed); }
+  // Widens the bounds (call with mu() held, or before the series is shared).
+  void WidenTimeRange(Timestamp lo, Timestamp hi) {
+    if (lo < min_time()) min_time_.store(lo, std::memory_order_relaxed);
+    if (hi > max_time()) max_time_.store(hi, std::memory_order_relaxed);
+  }
   // Where the next in-order sample will be written (a prefetch target; read without mu()).
   const void* append_hint() const { return append_hint_.load(std::memory_order_relaxed); }
 
@@ -95,6 +104,8 @@ class MemSeries {
   void SealOpen(ChunkSink& sink);
   void ShrinkOpen();
   void Seal(std::vector<Sample>* buf, ChunkSink& sink);
+  AppendOutcome AppendSample(Timestamp t, double v, bool check_window, uint64_t wal_segment,
+                             const HeadConfig& config, ChunkSink& sink);
 
   // Fields the append path touches come first, to share cache lines (the lookup of 10k
   // series per batch is bound by cache misses: measured with perf on the ingest benchmark).
@@ -117,6 +128,8 @@ class MemSeries {
   const uint64_t id_;
   const Labels labels_;
   std::vector<Sample> ooo_;   // sorted, unique timestamps, all < open_first_t_
+  std::atomic<Timestamp> min_time_{std::numeric_limits<Timestamp>::max()};
+  std::atomic<Timestamp> max_time_{std::numeric_limits<Timestamp>::min()};
   uint64_t open_segment_ = 0, ooo_segment_ = 0;
   std::vector<SealedChunkPtr> sealed_;
 };

@@ -127,6 +127,27 @@ std::string SeriesKey(uint64_t id) {
   return out;
 }
 
+std::string SeriesRangeKey(uint64_t id) {
+  std::string out(1, kSeriesRangePrefix);
+  PutU64BE(&out, id);
+  return out;
+}
+
+std::string EncodeTimeRange(Timestamp min_t, Timestamp max_t) {
+  std::string out(1, static_cast<char>(kValueVersion));
+  PutU64LE(&out, static_cast<uint64_t>(min_t));
+  PutU64LE(&out, static_cast<uint64_t>(max_t));
+  return out;
+}
+
+Result<std::pair<Timestamp, Timestamp>> DecodeTimeRange(std::string_view value) {
+  if (value.size() != 17 || static_cast<uint8_t>(value[0]) != kValueVersion) {
+    return Status::Corruption("series time range: bad version or size");
+  }
+  return std::pair<Timestamp, Timestamp>{static_cast<Timestamp>(GetU64LE(value.data() + 1)),
+                                         static_cast<Timestamp>(GetU64LE(value.data() + 9))};
+}
+
 std::string SeriesHashKey(uint64_t hash, uint64_t id) {
   std::string out(1, 'H');
   PutU64BE(&out, hash);

@@ -6,6 +6,7 @@
 //   index CF   'S' [series id u64 BE]                  -> [version u8 = 1] labels
 //              'H' [labels hash u64 BE][series id u64 BE] -> empty
 //              'P' name 0x00 value 0x00 [series id u64 BE] -> empty
+//              'T' [series id u64 BE]                  -> [version u8 = 1][min_t i64 LE][max_t i64 LE]
 //   meta CF    "c/next_series_id", "c/next_chunk_seq", "c/min_time", "c/max_time",
 //              "c/partition_width", "c/max_chunk_span" -> [version u8 = 1][u64/i64 LE]
 //              'm' metric -> [version u8 = 1] uvarint-prefixed type, unit, help
@@ -61,6 +62,12 @@ std::string EncodeChunkValue(Timestamp max_t, std::string_view chunk);
 Result<std::pair<Timestamp, std::string_view>> DecodeChunkValue(std::string_view value);
 
 std::string SeriesKey(uint64_t id);
+// 'T' [series id u64 BE] -> [version u8 = 1][min_t i64 LE][max_t i64 LE]: time bounds of a
+// series' stored samples, so that queries skip series without data in their range.
+std::string SeriesRangeKey(uint64_t id);
+std::string EncodeTimeRange(Timestamp min_t, Timestamp max_t);
+Result<std::pair<Timestamp, Timestamp>> DecodeTimeRange(std::string_view value);
+inline constexpr char kSeriesRangePrefix = 'T';
 std::string SeriesHashKey(uint64_t hash, uint64_t id);
 std::string PostingKey(std::string_view name, std::string_view value, uint64_t id);
 inline constexpr char kSeriesPrefix = 'S';
