@@ -1,0 +1,68 @@
+#include "storage/rocks/db.h"
+
+#include <string>
+#include <vector>
+
+#include <rocksdb/status.h>
+
+#include "storage/rocks/status.h"
+#include "storage/temp_dir.h"
+
+// Catch2 last: its CHECK replaces strata's CHECK macro in test code.
+#include <catch2/catch.hpp>
+
+using namespace strata;
+using namespace strata::storage::rocks;
+using strata::storage::testing::TempDir;
+
+TEST_CASE("ToStatus maps RocksDB codes onto strata codes", "[storage][rocks]") {
+  CHECK(ToStatus(rocksdb::Status::OK(), "x").ok());
+  CHECK(ToStatus(rocksdb::Status::Corruption("bad"), "x").code() == Status::Code::kCorruption);
+  CHECK(ToStatus(rocksdb::Status::Busy(), "x").code() == Status::Code::kUnavailable);
+  CHECK(ToStatus(rocksdb::Status::TryAgain(), "x").code() == Status::Code::kUnavailable);
+  CHECK(ToStatus(rocksdb::Status::NoSpace(), "x").code() == Status::Code::kResourceExhausted);
+  Status s = ToStatus(rocksdb::Status::IOError("disk"), "open db");
+  CHECK(s.code() == Status::Code::kIoError);
+  CHECK(s.message().find("open db") == 0);
+}
+
+TEST_CASE("Db writes batches, scans ranges and deletes ranges per column family", "[storage][rocks]") {
+  TempDir tmp;
+  {
+    auto db = Db::Open(tmp.path(), DbOptions());
+    REQUIRE(db.ok());
+    WriteBatch batch;
+    (*db)->Bind(&batch);
+    for (char c = 'a'; c <= 'f'; ++c) batch.Put(Cf::kChunks, std::string(1, c), std::string(3, c));
+    batch.Put(Cf::kIndex, "a", "index");
+    CHECK(batch.count() == 7);
+    REQUIRE((*db)->WriteUnlogged(&batch).ok());
+    REQUIRE((*db)->PutSynced(Cf::kMeta, "k", "v").ok());
+
+    std::vector<std::string> keys;
+    REQUIRE((*db)->Scan(Cf::kChunks, "b", "e", [&](std::string_view k, std::string_view v) {
+                   keys.emplace_back(k);
+                   CHECK(v == std::string(3, k[0]));
+                   return true;
+                 }).ok());
+    CHECK(keys == std::vector<std::string>{"b", "c", "d"});
+    REQUIRE((*db)->DeleteRange(Cf::kChunks, "c", "e").ok());
+    keys.clear();
+    REQUIRE((*db)->Scan(Cf::kChunks, "a", "z", [&](std::string_view k, std::string_view) {
+                   keys.emplace_back(k);
+                   return true;
+                 }).ok());
+    CHECK(keys == std::vector<std::string>{"a", "b", "e", "f"});
+    auto v = (*db)->Get(Cf::kIndex, "a");
+    REQUIRE(v.ok());
+    CHECK(v->value_or("") == "index");
+    CHECK(!(*db)->Get(Cf::kMeta, "missing")->has_value());
+    REQUIRE((*db)->FlushMemtables().ok());
+    CHECK((*db)->LiveSstBytes() > 0);
+    REQUIRE((*db)->Close().ok());
+  }
+  auto db = Db::Open(tmp.path(), DbOptions());
+  REQUIRE(db.ok());
+  CHECK((*db)->Get(Cf::kChunks, "f")->value_or("") == "fff");
+  CHECK((*db)->Get(Cf::kMeta, "k")->value_or("") == "v");
+}
