@@ -141,6 +141,11 @@ def md_cell(text):
   return text.replace('|', '\\|')
 
 
+def ratio_placeholder(strata):
+  """What a ratio cell says when strata has no figures."""
+  return 'pending' if strata is None or 'skipped' in strata else '–'
+
+
 def ratio(a, b):
   if a is None or b is None or b == 0:
     return '–'
@@ -167,7 +172,7 @@ def render(results, meta, command):
       if strata_ok and rows['strata'][i][3] is not None:
         cells.append(ratio(rows['strata'][i][1], rows[p][i][1]))
       else:
-        cells.append('pending' if not strata_ok else '')
+        cells.append(ratio_placeholder(strata) if not strata_ok else '')
     lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
 
   lines.append('')
@@ -206,7 +211,7 @@ def render(results, meta, command):
       if strata_ok:
         row += ' | ' + ratio(qcell('strata', label)[1], qcell(p, label)[1])
       else:
-        row += ' | pending'
+        row += ' | ' + ratio_placeholder(strata)
     lines.append(row + ' |')
   return '\n'.join(lines)
 
