@@ -75,40 +75,44 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
   if (view.db != nullptr &&
       ChunkStartRange(std::max(mint, view.data_min), std::min(maxt, view.data_max),
                       view.max_chunk_span, &lo, &hi)) {
-    lo = std::max(lo, view.data_min);
+    // No chunk of the series starts before its first sample or after its last.
+    lo = std::max({lo, view.data_min, series.min_time()});
+    hi = std::min(hi, series.max_time());
+    std::vector<std::pair<std::string, std::string>> ranges;
     for (Timestamp p : PartitionsIn(lo, hi, view.partition_width)) {
       Timestamp last_in_p = p + (view.partition_width - 1);
       std::string begin = rocks::ChunkScanBound(rocks::Tier::kRaw, p, series.id(), std::max(lo, p));
       std::string end = rocks::ChunkScanBound(rocks::Tier::kRaw, p, series.id(), std::min(hi, last_in_p));
       end.append(8, '\xff');
       end.push_back('\0');
-      Status scan_status;
-      Status s = view.db->Scan(rocks::Cf::kChunks, begin, end, [&](std::string_view k, std::string_view v) {
-        auto key = rocks::DecodeChunkKey(k);
-        if (!key) {
-          scan_status = Status::Corruption("malformed chunk key");
-          return false;
-        }
-        auto value = rocks::DecodeChunkValue(v);
-        if (!value.ok()) {
-          scan_status = value.status();
-          return false;
-        }
-        if (value->first < mint) return true;
-        auto owned = std::make_shared<std::string>(v.substr(9));
-        MergeSource src;
-        src.min_t = key->min_t;
-        src.max_t = value->first;
-        src.priority = key->seq;
-        src.chunk = *owned;
-        src.owner = std::move(owned);
-        src.is_chunk = true;
-        sources.push_back(std::move(src));
-        return true;
-      });
-      if (s.ok()) s = scan_status;
-      if (!s.ok()) return std::make_unique<ErrorIterator>(std::move(s));
+      ranges.emplace_back(std::move(begin), std::move(end));
     }
+    Status scan_status;
+    Status s = view.db->ScanRanges(rocks::Cf::kChunks, ranges, [&](std::string_view k, std::string_view v) {
+      auto key = rocks::DecodeChunkKey(k);
+      if (!key) {
+        scan_status = Status::Corruption("malformed chunk key");
+        return false;
+      }
+      auto value = rocks::DecodeChunkValue(v);
+      if (!value.ok()) {
+        scan_status = value.status();
+        return false;
+      }
+      if (value->first < mint) return true;
+      auto owned = std::make_shared<std::string>(v.substr(9));
+      MergeSource src;
+      src.min_t = key->min_t;
+      src.max_t = value->first;
+      src.priority = key->seq;
+      src.chunk = *owned;
+      src.owner = std::move(owned);
+      src.is_chunk = true;
+      sources.push_back(std::move(src));
+      return true;
+    });
+    if (s.ok()) s = scan_status;
+    if (!s.ok()) return std::make_unique<ErrorIterator>(std::move(s));
   }
   return std::make_unique<MergeIterator>(std::move(sources), mint, maxt);
 }

@@ -46,6 +46,19 @@ TEST_CASE("Db writes batches, scans ranges and deletes ranges per column family"
                    return true;
                  }).ok());
     CHECK(keys == std::vector<std::string>{"b", "c", "d"});
+    keys.clear();
+    std::vector<std::pair<std::string, std::string>> ranges = {{"a", "b"}, {"c", "c\x01"}, {"e", "z"}};
+    REQUIRE((*db)->ScanRanges(Cf::kChunks, ranges, [&](std::string_view k, std::string_view) {
+                   keys.emplace_back(k);
+                   return true;
+                 }).ok());
+    CHECK(keys == std::vector<std::string>{"a", "c", "e", "f"});
+    keys.clear();
+    REQUIRE((*db)->ScanRanges(Cf::kChunks, ranges, [&](std::string_view k, std::string_view) {
+                   keys.emplace_back(k);
+                   return keys.size() < 2;
+                 }).ok());
+    CHECK(keys.size() == 2);
     REQUIRE((*db)->DeleteRange(Cf::kChunks, "c", "e").ok());
     keys.clear();
     REQUIRE((*db)->Scan(Cf::kChunks, "a", "z", [&](std::string_view k, std::string_view) {

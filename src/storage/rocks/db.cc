@@ -137,6 +137,27 @@ Status Db::Scan(Cf cf, std::string_view begin, std::string_view end,
   return ToStatus(it->status(), "scan");
 }
 
+Status Db::ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::string>>& ranges,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  if (ranges.empty()) return Status::Ok();
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper = ToSlice(ranges.back().second);
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
+  for (const auto& [begin, end] : ranges) {
+    rocksdb::Slice end_slice = ToSlice(end);
+    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (k.compare(end_slice) >= 0) break;
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
+        return ToStatus(it->status(), "scan");
+      }
+    }
+    if (!it->status().ok()) break;
+  }
+  return ToStatus(it->status(), "scan");
+}
+
 Status Db::DeleteRange(Cf cf, std::string_view begin, std::string_view end) {
   rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
   rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), handle(cf), &b, &e);

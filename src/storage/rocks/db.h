@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "strata/base/result.h"
 #include "strata/base/status.h"
@@ -69,6 +71,10 @@ class Db {
   // are valid only during the call.
   Status Scan(Cf cf, std::string_view begin, std::string_view end,
               const std::function<bool(std::string_view, std::string_view)>& fn);
+  // Like Scan over each [begin, end) range in turn (ascending, non-overlapping), with one
+  // RocksDB iterator: a series' chunks over many partitions cost one iterator.
+  Status ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::string>>& ranges,
+                    const std::function<bool(std::string_view, std::string_view)>& fn);
   // Deletes keys in [begin, end) and drops SST files wholly inside the range.
   Status DeleteRange(Cf cf, std::string_view begin, std::string_view end);
   // Persists all memtables of all families to SST files and waits (atomic across families).
