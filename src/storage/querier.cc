@@ -136,8 +136,10 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::Select(const std::vector<Matcher
       std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_));
 }
 
+bool QuerierImpl::CoversAllData() const { return mint_ <= view_.data_min && maxt_ >= view_.data_max; }
+
 Result<std::vector<std::string>> QuerierImpl::LabelNames(const std::vector<Matcher>& matchers) {
-  if (matchers.empty()) return view_.postings->LabelNames();
+  if (matchers.empty() && CoversAllData()) return view_.postings->LabelNames();
   std::vector<std::string> out;
   for (const auto* s : Matching(matchers)) {
     for (const auto& l : s->labels()) out.push_back(l.name);
@@ -149,7 +151,7 @@ Result<std::vector<std::string>> QuerierImpl::LabelNames(const std::vector<Match
 
 Result<std::vector<std::string>> QuerierImpl::LabelValues(const std::string& name,
                                                           const std::vector<Matcher>& matchers) {
-  if (matchers.empty()) return view_.postings->LabelValues(name);
+  if (matchers.empty() && CoversAllData()) return view_.postings->LabelValues(name);
   std::vector<std::string> out;
   for (const auto* s : Matching(matchers)) {
     std::string_view v = s->labels().Get(name);

@@ -34,12 +34,15 @@ class QuerierImpl final : public Querier {
       : view_(view), mint_(mint), maxt_(maxt) {}
 
   Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) override;
+  // Label names / values of series with samples in [mint, maxt] that match `matchers`.
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name,
                                                const std::vector<Matcher>& matchers) override;
 
  private:
   std::vector<head::MemSeries*> Matching(const std::vector<Matcher>& matchers) const;
+  // True when [mint, maxt] holds every stored sample: label listings can skip time filtering.
+  bool CoversAllData() const;
 
   ReadView view_;
   Timestamp mint_, maxt_;

@@ -351,6 +351,10 @@ TEST_CASE("Storage selects only series with samples in the querier's range", "[s
   CHECK(names_in(*s, kT0 + kHour, kT0 + 2 * kDay) == V{"late{job=\"x\"}"});
   auto q = s->NewQuerier(kT0 + kHour, kT0 + 2 * kDay);
   CHECK(*q->LabelValues("__name__", {Eq("job", "x")}) == V{"late"});
+  CHECK(*q->LabelValues("__name__", {}) == V{"late"});
+  auto everything = s->NewQuerier(kT0 - kDay, kT0 + 2 * kDay);
+  CHECK(*everything->LabelValues("__name__", {}) == V{"early", "late"});
+  CHECK(*everything->LabelNames({}) == V{"__name__", "job"});
 }
 
 TEST_CASE("Storage resolves label matchers", "[storage]") {
