@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 // Catch2 last: its CHECK replaces strata's CHECK macro in test code.
 #include <catch2/catch.hpp>
 
@@ -55,7 +57,7 @@ TEST_CASE("SeriesMap keeps colliding hashes apart, also across table growth", "[
   CHECK(map.Find(7, Pack(a)) == sa);
   CHECK(map.Find(7, Pack(b)) == sb);
   std::vector<std::string> values;
-  for (int i = 0; i < 200; ++i) values.push_back("v" + std::to_string(i));
+  for (int i = 0; i < 200; ++i) values.push_back(fmt::format("v{}", i));
   for (const auto& v : values) {
     std::vector<LabelView> l = {{"y", v}};
     map.GetOrCreate(7, l, Pack(l), [&] { return id++; });

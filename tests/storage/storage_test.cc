@@ -12,6 +12,8 @@
 #include "storage/rocks/keys.h"
 #include "storage/temp_dir.h"
 
+#include <fmt/format.h>
+
 // Catch2 last: its CHECK replaces strata's CHECK macro in test code.
 #include <catch2/catch.hpp>
 
@@ -528,7 +530,7 @@ TEST_CASE("Storage truncates the WAL in the background and recovers everything a
   o.wal_segment_bytes = 16 * 1024;
   o.max_samples_per_chunk = 240;
   std::vector<std::string> names;
-  for (int i = 0; i < 50; ++i) names.push_back("s" + std::to_string(i));
+  for (int i = 0; i < 50; ++i) names.push_back(fmt::format("s{}", i));
   {
     auto s = MustOpen(o);
     for (int round = 0; round < 400; ++round) {

@@ -8,6 +8,8 @@
 #include "storage/temp_dir.h"
 #include "storage/wal/wal_writer.h"
 
+#include <fmt/format.h>
+
 // Catch2 last: its CHECK replaces strata's CHECK macro in test code.
 #include <catch2/catch.hpp>
 
@@ -37,7 +39,7 @@ std::vector<size_t> WriteRecords(const std::string& dir, int n) {
   std::vector<size_t> ends;
   size_t off = 0;
   for (int i = 0; i < n; ++i) {
-    std::string rec = "r" + std::to_string(i) + std::string(static_cast<size_t>(i) * 3, 'p');
+    std::string rec = fmt::format("r{}{}", i, std::string(static_cast<size_t>(i) * 3, 'p'));
     std::string_view parts[] = {rec};
     REQUIRE((*w)->Append(RecordType::kBatch, parts).ok());
     off += kRecordHeaderSize + rec.size();
@@ -68,7 +70,7 @@ TEST_CASE("ReplayWal truncates a torn tail at every offset and keeps the records
   std::string full = ReadBytes(SegmentPath(master, 1));
   REQUIRE(full.size() == ends.back());
   for (size_t cut = 0; cut <= full.size(); ++cut) {
-    std::string dir = tmp.path() + "/cut" + std::to_string(cut);
+    std::string dir = fmt::format("{}/cut{}", tmp.path(), cut);
     std::filesystem::create_directories(dir);
     WriteBytes(SegmentPath(dir, 1), full.substr(0, cut));
     size_t whole = 0;
@@ -76,7 +78,7 @@ TEST_CASE("ReplayWal truncates a torn tail at every offset and keeps the records
     ReplayResult result;
     auto recs = Replay(dir, &result);
     REQUIRE(recs.size() == whole);
-    for (size_t i = 0; i < whole; ++i) CHECK(recs[i].substr(0, 2) == "r" + std::to_string(i));
+    for (size_t i = 0; i < whole; ++i) CHECK(recs[i].substr(0, 2) == fmt::format("r{}", i));
     size_t kept = whole == 0 ? 0 : ends[whole - 1];
     CHECK(std::filesystem::file_size(SegmentPath(dir, 1)) == kept);
     // A second replay of the repaired log sees the same records and nothing to repair.
