@@ -141,7 +141,8 @@ class Storage : public Queryable {
 
   // Writes all open head chunks to RocksDB and truncates the WAL.
   virtual Status Flush() = 0;
-  // Flushes and closes; no method may be called afterwards.
+  // Flushes and closes; no method may be called afterwards. Destroying a Storage without
+  // Close() drops the head and unflushed state like a crash; the next Open() replays the WAL.
   virtual Status Close() = 0;
 
   virtual Stats GetStats() const = 0;
