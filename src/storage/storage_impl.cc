@@ -18,6 +18,7 @@ namespace {
 
 constexpr Timestamp kNoMin = std::numeric_limits<Timestamp>::max();
 constexpr uint64_t kTrimAfterChunks = 10'000;
+constexpr size_t kMaxRetainedEncoderBytes = 16ULL << 20;
 constexpr Timestamp kNoMax = std::numeric_limits<Timestamp>::min();
 
 std::string FormatTime(Timestamp t) {
@@ -393,6 +394,7 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
   if (!encoder.empty()) {
     auto parts = encoder.Parts();
     Status st = wal_->Append(wal::RecordType::kBatch, parts);
+    encoder.Trim(kMaxRetainedEncoderBytes);
     if (!st.ok()) return st;
   }
   if (lo <= hi) NoteTimes(lo, hi);

@@ -87,6 +87,23 @@ TEST_CASE("BatchRecordEncoder reuses its buffers after Reset", "[storage][wal]")
   }
 }
 
+TEST_CASE("BatchRecordEncoder still encodes after Trim drops its buffers", "[storage][wal]") {
+  BatchRecordEncoder e;
+  e.BeginSamples(1);
+  for (int i = 0; i < 100000; ++i) e.AddSample(i, i);
+  e.EndSamples();
+  e.Trim(1024);
+  CHECK(e.empty());
+  e.BeginSamples(2);
+  e.AddSample(5, 6);
+  e.EndSamples();
+  Decoded d;
+  REQUIRE(DecodeAll(Join(e), &d).ok());
+  REQUIRE(d.groups.size() == 1);
+  CHECK(d.groups[0].first == 2);
+  CHECK(d.groups[0].second[0].v == 6);
+}
+
 TEST_CASE("DecodeBatchRecord reports corruption for every truncation", "[storage][wal]") {
   BatchRecordEncoder e;
   std::vector<LabelView> labels = {{"a", "b"}};

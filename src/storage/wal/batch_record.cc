@@ -79,6 +79,12 @@ void BatchRecordEncoder::Reset() {
   total_samples_ = 0;
 }
 
+void BatchRecordEncoder::Trim(size_t max_bytes) {
+  if (series_.size() > max_bytes) std::string().swap(series_);
+  if (samples_.size() > max_bytes) std::string().swap(samples_);
+  Reset();
+}
+
 void BatchRecordEncoder::PutUvarint(std::string* buf, size_t* len, uint64_t v) {
   Reserve(buf, len, 10);
   char* p = PutVarint(buf->data() + *len, v);

@@ -52,6 +52,9 @@ class BatchRecordEncoder {
   size_t sample_count() const { return total_samples_; }
   // The payload as two consecutive parts (valid until the next mutation).
   std::array<std::string_view, 2> Parts();
+  // Frees buffers that grew past `max_bytes` (one huge batch should not pin its memory in a
+  // thread-local encoder); the encoder is Reset.
+  void Trim(size_t max_bytes);
 
  private:
   static uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
