@@ -12,8 +12,9 @@ import os
 import re
 import subprocess
 
-ORDER = ['vm', 'vm-influx', 'prometheus', 'strata', 'strata-json']
+ORDER = ['vm', 'vm-influx', 'vm-import', 'prometheus', 'strata', 'strata-json']
 TITLES = {'vm': 'VictoriaMetrics rw', 'vm-influx': 'VictoriaMetrics Influx',
+          'vm-import': 'VictoriaMetrics import',
           'prometheus': 'Prometheus rw', 'strata': 'strata rw', 'strata-json': 'strata JSON'}
 
 
@@ -141,6 +142,14 @@ def md_cell(text):
   return text.replace('|', '\\|')
 
 
+def body_sizes(meta):
+  names = {'rw': 'remote_write (snappy)', 'json': 'JSON', 'influx': 'Influx',
+           'vmimport': 'VictoriaMetrics import'}
+  parts = [f'{names[f]} {info["bytes"] / meta["samples"]:.1f} B'
+           for f, info in sorted(meta['formats'].items()) if f in names]
+  return ', '.join(parts) or 'unknown'
+
+
 def ratio_placeholder(strata):
   """What a ratio cell says when strata has no figures."""
   return 'pending' if strata is None or 'skipped' in strata else '–'
@@ -245,9 +254,7 @@ def main():
   {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {span_h:g} h,
   {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per request,
   {meta['shards']} connections (one per shard of series, each shard's bodies in time order).
-  Bodies: remote_write {meta['formats'].get('rw', {}).get('bytes', 0) / meta['samples']:.1f}
-  B/sample (snappy), JSON {meta['formats'].get('json', {}).get('bytes', 0) / meta['samples']:.0f}
-  B/sample, Influx {meta['formats'].get('influx', {}).get('bytes', 0) / meta['samples']:.0f} B/sample.
+  Request bodies per sample: {body_sizes(meta)}.
 
 {tables}
 <!-- end workload {wl} -->

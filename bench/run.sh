@@ -3,8 +3,8 @@
 # same pre-generated node_exporter-like workload. See bench/README.md.
 #
 #   bench/run.sh [--workload A|B] [--quick] [--seed N] [--strata PATH]
-#                [--servers vm,vm-influx,prometheus,strata,strata-json] [--connections N]
-#                [--runs N] [--work DIR] [--no-results]
+#                [--servers vm,vm-influx,vm-import,prometheus,strata,strata-json]
+#                [--connections N] [--runs N] [--work DIR] [--no-results]
 #
 # STRATA_BIN overrides the strata binary (default: <repo>/build/src/app/strata); when it is
 # missing, strata is skipped with a message. Results land in bench/RESULTS.md unless
@@ -74,7 +74,20 @@ LOAD="$BUILD/strata_bench_load"
 
 # ---- data (cached by workload and seed while its timestamps are recent) -----------------
 DATA="$WORK/data-$WORKLOAD-seed$SEED"
-FORMATS="rw,json,influx"
+# Body formats the chosen servers need.
+formats=()
+for s in ${SERVERS//,/ }; do
+  case "$s" in
+    vm|prometheus|strata) f=rw ;;
+    vm-influx) f=influx ;;
+    vm-import) f=vmimport ;;
+    strata-json) f=json ;;
+    *) echo "unknown server $s (vm, vm-influx, vm-import, prometheus, strata, strata-json)" >&2
+       exit 2 ;;
+  esac
+  [[ " ${formats[*]} " == *" $f "* ]] || formats+=("$f")
+done
+FORMATS=$(IFS=,; echo "${formats[*]}")
 now_ms=$(( $(date +%s) * 1000 ))
 if [[ -f "$DATA/meta.json" ]]; then
   end_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end_ms"])' "$DATA/meta.json")
@@ -92,6 +105,17 @@ if [[ ! -f "$DATA/meta.json" ]]; then
   mv "$DATA.tmp" "$DATA"
 else
   log "reusing generated data in $DATA"
+  # Add formats the cache lacks: same seed and end time give the same points.
+  missing=()
+  for f in "${formats[@]}"; do [[ -d "$DATA/$f" ]] || missing+=("$f"); done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    log "generating missing formats ${missing[*]}"
+    rm -rf "$DATA.add"
+    "$GEN" --workload "$WORKLOAD" --seed "$SEED" --end-ms "$end_ms" --out "$DATA.add" \
+      --formats "$(IFS=,; echo "${missing[*]}")" --shards "$CONNECTIONS"
+    for f in "${missing[@]}"; do mv "$DATA.add/$f" "$DATA/$f"; done
+    rm -rf "$DATA.add"
+  fi
 fi
 SAMPLES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' "$DATA/meta.json")
 
@@ -165,15 +189,18 @@ run_server() {
   local data="$SERVER_DIR/data"
   mkdir -p "$data"
   case "$name" in
-    vm|vm-influx)
+    vm|vm-influx|vm-import)
       version="victoria-metrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || true)"
       victoria-metrics -storageDataPath="$data" -httpListenAddr="127.0.0.1:$port" \
         -influxSkipSingleField -selfScrapeInterval=0 -search.disableCache -loggerLevel=ERROR \
         >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/health
-      if [[ $name == vm ]]; then ingest_path=/api/v1/write; body_dir=rw
-      else ingest_path='/write?precision=ms'; body_dir=influx; fi ;;
+      case "$name" in
+        vm) ingest_path=/api/v1/write; body_dir=rw ;;
+        vm-influx) ingest_path='/write?precision=ms'; body_dir=influx ;;
+        vm-import) ingest_path=/api/v1/import; body_dir=vmimport ;;
+      esac ;;
     prometheus)
       version="prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || true)"
       printf 'global:\n  scrape_interval: 1h\nscrape_configs: []\n' >"$SERVER_DIR/prometheus.yml"
@@ -224,7 +251,7 @@ run_server() {
   cpu_settled=$(python3 -c "print($(cpu_s "$SERVER_PID") - $cpu_start)")
 
   case "$name" in
-    vm|vm-influx)
+    vm|vm-influx|vm-import)
       curl -fsS --max-time 300 "$url/internal/force_flush" >/dev/null
       settle 30
       flushed=$(du_bytes "$data")

@@ -105,6 +105,10 @@ Target ParseUrl(const std::string& url) {
   if (colon == std::string::npos) Usage("URL needs an explicit port");
   t.host = authority.substr(0, colon);
   t.port = authority.substr(colon + 1);
+  if (t.host != "127.0.0.1" && t.host != "localhost" && t.host != "[::1]") {
+    Usage("the loader only talks to loopback addresses (127.0.0.1, localhost, [::1])");
+  }
+  if (t.host == "[::1]") t.host = "::1";
   return t;
 }
 
