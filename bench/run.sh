@@ -25,7 +25,7 @@ CONNECTIONS=2
 RUNS=10
 WORK="${BENCH_WORK:-$REPO/build-bench/work}"
 WRITE_RESULTS=1
-COMMAND="bench/run.sh $*"
+COMMAND="bench/run.sh${*:+ $*}"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -217,7 +217,7 @@ run_server() {
         rm -rf "$SERVER_DIR"; SERVER_DIR=""
         return 0
       fi
-      version=$("$STRATA_BIN" --version 2>&1 | head -1 || true)
+      version="$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
       # From its own directory, so a config/strata.yaml in the caller's directory is not read:
       # strata runs with its built-in defaults.
       (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data") \
