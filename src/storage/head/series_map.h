@@ -46,7 +46,7 @@ class SeriesMap {
       __builtin_prefetch(slot);
       return;
     }
-    const MemSeries* s = slot->series.load(std::memory_order_relaxed);
+    const MemSeries* s = slot->series.load(std::memory_order_acquire);
     if (s == nullptr || slot->hash.load(std::memory_order_relaxed) != hash) return;
     if (stage == PrefetchStage::kTail) {
       if (const void* tail = s->append_hint()) __builtin_prefetch(tail, 1);
