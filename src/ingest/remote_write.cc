@@ -19,9 +19,9 @@ constexpr uint32_t kLabelValue = 2;
 constexpr uint32_t kSampleValue = 1;
 constexpr uint32_t kSampleTimestamp = 2;
 constexpr uint32_t kMetadataType = 1;
-constexpr uint32_t kMetadataFamilyName = 4;
-constexpr uint32_t kMetadataHelp = 5;
-constexpr uint32_t kMetadataUnit = 6;
+constexpr uint32_t kMetadataFamilyName = 2;
+constexpr uint32_t kMetadataHelp = 4;
+constexpr uint32_t kMetadataUnit = 5;
 
 Status Malformed(const WireReader& r, std::string_view what) {
   return Status::InvalidArgument(fmt::format("malformed remote_write protobuf: {}: {}", what,

@@ -405,6 +405,15 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
 
 Status StorageImpl::SetMetadata(const std::string& metric, const MetricMetadata& md) {
   if (closed_.load(std::memory_order_acquire)) return Status::Unavailable("storage is closed");
+  {
+    // Senders repeat the same metadata every minute: only changes are written (and synced).
+    std::lock_guard lock(metadata_mu_);
+    auto it = metadata_.find(metric);
+    if (it != metadata_.end() && it->second.type == md.type && it->second.unit == md.unit &&
+        it->second.help == md.help) {
+      return Status::Ok();
+    }
+  }
   Status s = db_->PutSynced(rocks::Cf::kMeta, rocks::MetadataKey(metric), rocks::EncodeMetadata(md));
   if (!s.ok()) return s;
   std::lock_guard lock(metadata_mu_);

@@ -197,9 +197,9 @@ TEST_CASE("remote_write counts native histograms as unsupported", "[ingest][remo
 
 TEST_CASE("remote_write metadata is decoded", "[ingest][remote_write]") {
   ProtoWriter md;
-  md.Varint(1, 1).Bytes(4, "http_requests_total").Bytes(5, "Requests served.").Bytes(6, "");
+  md.Varint(1, 1).Bytes(2, "http_requests_total").Bytes(4, "Requests served.").Bytes(5, "");
   ProtoWriter gauge;
-  gauge.Varint(1, 2).Bytes(4, "temperature").Bytes(6, "celsius");
+  gauge.Varint(1, 2).Bytes(2, "temperature").Bytes(5, "celsius");
   ProtoWriter nameless;
   nameless.Varint(1, 2);
   ProtoWriter req;

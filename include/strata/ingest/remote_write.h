@@ -5,8 +5,8 @@
 //                  repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
 //   Label        { string name = 1; string value = 2; }
 //   Sample       { double value = 1; int64 timestamp = 2; }  // timestamp in ms
-//   MetricMetadata { MetricType type = 1; string metric_family_name = 4; string help = 5;
-//                    string unit = 6; }
+//   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4;
+//                    string unit = 5; }
 // Unknown fields of any wire type are skipped; exemplars are ignored; native histogram samples
 // are counted as rejected (unsupported_native_histogram). Labels with empty values are dropped.
 // Each series' labels are validated once (not per sample); a failing series rejects all its
