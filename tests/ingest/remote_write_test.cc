@@ -278,7 +278,7 @@ TEST_CASE("Decoding into a reused RemoteWrite replaces its previous contents",
   first.Message(1, Series({{"__name__", "a"}}, {{1, kNow}, {2, kNow}}));
   first.Message(1, Series({{"__name__", "1bad"}}, {{1, kNow}}));
   ProtoWriter md;
-  md.Varint(1, 2).Bytes(4, "a");
+  md.Varint(1, 2).Bytes(2, "a");
   first.Message(3, md);
   ProtoWriter second;
   second.Message(1, Series({{"__name__", "b"}, {"k", "v"}}, {{3, kNow}}));
