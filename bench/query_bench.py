@@ -100,7 +100,10 @@ def latency(args, meta):
       path, params = '/api/v1/query', {'query': expr, 'time': f'{meta["end_ms"] / 1000.0:.3f}'}
     else:
       path, params = '/api/v1/query_range', {
-          'query': expr, 'start': f'{start_s:.3f}', 'end': f'{end_s:.3f}', 'step': str(step)}
+          'query': expr, 'start': f'{start_s:.3f}', 'end': f'{end_s:.3f}', 'step': str(step),
+          # Result caches off on every server (VictoriaMetrics and strata both honour it):
+          # the latency measured is evaluation, not a cache lookup.
+          'nocache': '1'}
     entry = {'query': label}
     try:
       status, body = client.get(path, params)  # warm-up
