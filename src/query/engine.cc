@@ -1,6 +1,8 @@
 #include "strata/query/engine.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -8,6 +10,8 @@
 #include "evaluator.h"
 #include "instant_functions.h"
 #include "strata/query/parser.h"
+#include "strata/query/errors.h"
+#include "worker_pool.h"
 
 namespace strata::query {
 namespace {
@@ -26,15 +30,60 @@ Result<EvalMatrix> Finish(EvalMatrix m) {
   return MergeSameLabels(std::move(m));
 }
 
+// Fills the result-size stats and enforces max_series.
+Status FinishStats(const EngineOptions& options, QueryResult& result,
+                   std::chrono::steady_clock::time_point began) {
+  uint64_t series = 0, points = 0;
+  if (const auto* v = std::get_if<Vector>(&result.value)) {
+    series = points = v->size();
+  } else if (const auto* m = std::get_if<Matrix>(&result.value)) {
+    series = m->size();
+    for (const Series& s : *m) points += s.points.size();
+  } else {
+    points = 1;
+  }
+  result.stats.result_series = series;
+  result.stats.result_points = points;
+  result.stats.eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  if (options.max_series > 0 && series > options.max_series) {
+    return ExecutionError(fmt::format(
+        "query returned {} series, more than the limit of {} (query.max-series)", series,
+        options.max_series));
+  }
+  return Status::Ok();
+}
+
+size_t PoolThreads(const EngineOptions& options) {
+  size_t n = options.parallelism;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  return n - 1;  // the caller's thread works too
+}
+
 }  // namespace
 
-Engine::Engine(EngineOptions options) : options_(options) {}
+std::vector<std::pair<std::string, std::string>> DescribeFlags(const EngineOptions& options) {
+  return {
+      {"query.timeout", FormatDuration(options.timeout)},
+      {"query.max-samples", std::to_string(options.max_samples)},
+      {"query.lookback-delta", FormatDuration(options.lookback_delta)},
+      {"query.max-points-per-series", std::to_string(options.max_points_per_series)},
+      {"query.max-series", std::to_string(options.max_series)},
+      {"query.parallelism", std::to_string(PoolThreads(options) + 1)},
+  };
+}
+
+Engine::Engine(EngineOptions options)
+    : options_(options), pool_(std::make_unique<WorkerPool>(PoolThreads(options))) {}
+
+Engine::~Engine() = default;
 
 Result<QueryResult> Engine::InstantQuery(storage::Queryable& storage, std::string_view query,
                                          Timestamp t, const CancelToken* cancel) const {
+  const auto began = std::chrono::steady_clock::now();
   auto expr = ParseExpr(query);
   if (!expr.ok()) return expr.status();
-  EvalContext ctx(options_, cancel);
+  EvalContext ctx(options_, cancel, pool_.get());
   Evaluator evaluator(storage, ctx, t, t, 0);
   Grid grid{t, t, 1};
   auto v = evaluator.Eval(**expr, grid);
@@ -68,6 +117,7 @@ Result<QueryResult> Engine::InstantQuery(storage::Queryable& storage, std::strin
   }
   result.warnings = std::move(ctx.warnings());
   result.stats = ctx.stats();
+  if (Status s = FinishStats(options_, result, began); !s.ok()) return s;
   return result;
 }
 
@@ -79,6 +129,7 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if (end < start) return Status::InvalidArgument("end timestamp must not be before start time");
+  const auto began = std::chrono::steady_clock::now();
   if (static_cast<uint64_t>((end - start) / step) + 1 > options_.max_points_per_series) {
     return Status::InvalidArgument(
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
@@ -92,7 +143,7 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_
         "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
         DocumentedTypeName(type)));
   }
-  EvalContext ctx(options_, cancel);
+  EvalContext ctx(options_, cancel, pool_.get());
   Evaluator evaluator(storage, ctx, start, end, step);
   Grid grid{start, end, step};
   auto v = evaluator.Eval(**expr, grid);
@@ -116,6 +167,7 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_
   result.value = std::move(out);
   result.warnings = std::move(ctx.warnings());
   result.stats = ctx.stats();
+  if (Status s = FinishStats(options_, result, began); !s.ok()) return s;
   return result;
 }
 

@@ -1,11 +1,14 @@
 // The evaluator's internal vocabulary: the step grid, series carrying the delayed
 // name-removal flag, the per-query limits/interruption state, and a collector that assembles
 // output series step by step.
-// Thread-safety: one query's state; used by a single thread.
+// Thread-safety: one query's state, driven by one thread; CheckInterrupt, AddSamples and
+// ReleaseSamples may also be called from the worker threads of a parallel loop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "strata/query/cancel_token.h"
 #include "strata/query/engine.h"
 #include "strata/query/value.h"
+#include "worker_pool.h"
 
 namespace strata::query {
 
@@ -43,8 +47,8 @@ using EvalMatrix = std::vector<EvalSeries>;
 // Limits and interruption of one query.
 class EvalContext {
  public:
-  EvalContext(const EngineOptions& options, const CancelToken* cancel)
-      : options_(options), cancel_(cancel) {
+  EvalContext(const EngineOptions& options, const CancelToken* cancel, WorkerPool* pool)
+      : options_(options), cancel_(cancel), pool_(pool) {
     if (options.timeout > 0) {
       deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout);
       has_deadline_ = true;
@@ -52,12 +56,12 @@ class EvalContext {
   }
 
   // Cancelled / deadline_exceeded when the query must stop; cheap enough for inner loops
-  // (looks at the clock every 256 calls).
+  // (looks at the clock every 64 calls).
   Status CheckInterrupt() {
     if (cancel_ != nullptr && cancel_->cancelled()) {
       return Status::Cancelled("query was canceled");
     }
-    if (has_deadline_ && (++ticks_ & 0xff) == 0 &&
+    if (has_deadline_ && (ticks_.fetch_add(1, std::memory_order_relaxed) & 0x3f) == 0 &&
         std::chrono::steady_clock::now() > deadline_) {
       return Status::DeadlineExceeded("query timed out in query execution");
     }
@@ -66,16 +70,41 @@ class EvalContext {
 
   // Accounts for `n` more samples held in memory; resource_exhausted beyond max_samples.
   Status AddSamples(uint64_t n) {
-    samples_ += n;
-    if (options_.max_samples > 0 && samples_ > options_.max_samples) {
+    uint64_t now = current_.fetch_add(n, std::memory_order_relaxed) + n;
+    uint64_t peak = peak_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+    if (options_.max_samples > 0 && now > options_.max_samples) {
       return Status::ResourceExhausted(
           "query processing would load too many samples into memory in query execution");
     }
     return Status::Ok();
   }
+  // `n` samples counted by AddSamples are no longer held.
+  void ReleaseSamples(uint64_t n) { current_.fetch_sub(n, std::memory_order_relaxed); }
+  uint64_t current_samples() const { return current_.load(std::memory_order_relaxed); }
+  // Sets the number of samples held (after a node's inputs were released and its output
+  // counted); resource_exhausted beyond max_samples.
+  Status SetSamples(uint64_t n) {
+    current_.store(0, std::memory_order_relaxed);
+    return AddSamples(n);
+  }
+  // Raw samples and series read from storage (any thread).
+  void CountLoaded(uint64_t series, uint64_t samples) {
+    series_loaded_.fetch_add(series, std::memory_order_relaxed);
+    samples_loaded_.fetch_add(samples, std::memory_order_relaxed);
+  }
 
   const EngineOptions& options() const { return options_; }
-  QueryStats& stats() { return stats_; }
+  // The pool for parallel loops; nullptr runs them on the calling thread.
+  WorkerPool* pool() const { return pool_; }
+  QueryStats stats() const {
+    QueryStats s;
+    s.samples_loaded = samples_loaded_.load();
+    s.series_loaded = series_loaded_.load();
+    s.peak_samples = peak_.load();
+    return s;
+  }
   std::vector<std::string>& warnings() { return warnings_; }
   void Warn(std::string w) {
     for (const auto& existing : warnings_) {
@@ -87,13 +116,25 @@ class EvalContext {
  private:
   const EngineOptions& options_;
   const CancelToken* cancel_;
+  WorkerPool* pool_;
   std::chrono::steady_clock::time_point deadline_;
   bool has_deadline_ = false;
-  uint32_t ticks_ = 0;
-  uint64_t samples_ = 0;
-  QueryStats stats_;
+  std::atomic<uint32_t> ticks_{0};
+  std::atomic<uint64_t> current_{0};
+  std::atomic<uint64_t> peak_{0};
+  std::atomic<uint64_t> series_loaded_{0};
+  std::atomic<uint64_t> samples_loaded_{0};
   std::vector<std::string> warnings_;
 };
+
+// Runs fn(i) for i in [0, n) on ctx's pool (or inline without one).
+inline void ParallelFor(EvalContext& ctx, size_t n, const std::function<void(size_t)>& fn) {
+  if (ctx.pool() == nullptr) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+  } else {
+    ctx.pool()->ParallelFor(n, fn);
+  }
+}
 
 // Builds output series from samples produced step by step, merging samples with the same
 // labels into one series and rejecting two samples with the same labels at one step.

@@ -1,6 +1,7 @@
 #include "evaluator.h"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -96,6 +97,17 @@ std::optional<Timestamp> Evaluator::ResolveAt(const AtModifier& at) const {
 }
 
 Result<Evaluated> Evaluator::Eval(const Expr& e, const Grid& grid) {
+  // The node's inputs are released once it is evaluated; its output is held.
+  const uint64_t before = ctx_.current_samples();
+  auto v = EvalNode(e, grid);
+  if (!v.ok()) return v;
+  uint64_t held = v->scalar.size();
+  for (const EvalSeries& s : v->series) held += s.points.size();
+  if (Status s = ctx_.SetSamples(before + held); !s.ok()) return s;
+  return v;
+}
+
+Result<Evaluated> Evaluator::EvalNode(const Expr& e, const Grid& grid) {
   if (Status s = ctx_.CheckInterrupt(); !s.ok()) return s;
   const size_t steps = grid.steps();
   if (const auto* n = e.As<NumberLiteral>()) return ScalarValue(std::vector<double>(steps, n->value));
@@ -154,9 +166,14 @@ Result<Evaluated> Evaluator::EvalVectorSelector(const VectorSelector& vs, const 
   const Duration lookback = ctx_.options().lookback_delta;
   auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
   Timestamp first = eval_time(0), last = eval_time(grid.steps() - 1);
-  auto raw = LoadSeries(storage_, vs.matchers, first - lookback + 1, last, true, ctx_);
-  if (!raw.ok()) return raw.status();
-  return VectorValue(SelectInstant(*raw, grid, eval_time, lookback, sample_time_as_value));
+  auto m = StreamSeries(storage_, vs.matchers, first - lookback + 1, last, true, ctx_,
+                        [&](std::span<const Point> raw, EvalSeries* out) {
+                          SelectInstant(raw, grid, eval_time, lookback, sample_time_as_value,
+                                        &out->points);
+                          return Status::Ok();
+                        });
+  if (!m.ok()) return m.status();
+  return VectorValue(std::move(*m));
 }
 
 Result<Evaluated> Evaluator::EvalMatrixSelector(const MatrixSelector& ms, const Grid& grid) {
@@ -225,8 +242,6 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     if (!s.ok()) return s.status();
     scalars.push_back(std::move(*s));
   }
-  auto rv = Eval(*call.args[matrix_arg], grid);
-  if (!rv.ok()) return rv.status();
   std::vector<std::vector<double>> step_args(steps, std::vector<double>(scalars.size()));
   for (size_t i = 0; i < steps; ++i) {
     for (size_t a = 0; a < scalars.size(); ++a) step_args[i][a] = scalars[a][i];
@@ -237,24 +252,59 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
       if (q < 0 || q > 1) ctx_.Warn("PromQL warning: quantile value should be between 0 and 1");
     }
   }
-  auto eval_time = [&](size_t i) { return EvalTime(grid, i, rv->at, rv->offset); };
-  EvalMatrix out;
-  Status status;
-  for (const EvalSeries& s : rv->series) {
-    if (Status st = ctx_.CheckInterrupt(); !st.ok()) return st;
-    EvalSeries r{s.labels, {}, s.drop_name || def->drops_name};
-    ForEachWindow(s, grid, eval_time, rv->range, [&](size_t i, const Window& w) {
+  // The function's points of one series; thread-safe.
+  auto apply = [&](std::span<const Point> pts, const std::function<Timestamp(size_t)>& eval_time,
+                   Duration range, EvalSeries* out) {
+    Status status;
+    out->drop_name = out->drop_name || def->drops_name;
+    ForEachWindow(pts, grid, eval_time, range, [&](size_t i, const Window& w) {
       if (!status.ok()) return;
       if (def->check_args != nullptr && !w.points.empty()) {
         status = def->check_args(step_args[i]);
         if (!status.ok()) return;
       }
       std::optional<double> v = def->fn(w, step_args[i]);
-      if (v) r.points.push_back({grid.At(i), *v});
+      if (v) out->points.push_back({grid.At(i), *v});
     });
-    if (!status.ok()) return status;
-    if (Status st = ctx_.AddSamples(r.points.size()); !st.ok()) return st;
-    if (!r.points.empty()) out.push_back(std::move(r));
+    return status;
+  };
+
+  // Over a selector: stream storage one series at a time, on the worker pool.
+  if (const auto* ms = Unwrap(*call.args[matrix_arg]).As<MatrixSelector>()) {
+    const VectorSelector& vs = ms->selector;
+    if (vs.anchored || vs.smoothed) return Unsupported("the anchored/smoothed selector modifier");
+    auto offset = ResolveDuration(vs.offset, vs.offset_expr);
+    if (!offset.ok()) return offset.status();
+    auto range = ResolveDuration(ms->range, ms->range_expr);
+    if (!range.ok()) return range.status();
+    const std::optional<Timestamp> at = ResolveAt(vs.at);
+    const Duration off = *offset, rng = *range;
+    std::function<Timestamp(size_t)> eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
+    Timestamp first = eval_time(0), last = eval_time(steps - 1);
+    auto m = StreamSeries(storage_, vs.matchers, first - rng + 1, last, false, ctx_,
+                          [&](std::span<const Point> raw, EvalSeries* out) {
+                            return apply(raw, eval_time, rng, out);
+                          });
+    if (!m.ok()) return m.status();
+    return VectorValue(std::move(*m));
+  }
+
+  auto rv = Eval(*call.args[matrix_arg], grid);
+  if (!rv.ok()) return rv.status();
+  std::function<Timestamp(size_t)> eval_time = [&](size_t i) {
+    return EvalTime(grid, i, rv->at, rv->offset);
+  };
+  EvalMatrix out(rv->series.size());
+  std::vector<Status> status(rv->series.size());
+  ParallelFor(ctx_, rv->series.size(), [&](size_t k) {
+    if (status[k] = ctx_.CheckInterrupt(); !status[k].ok()) return;
+    const EvalSeries& s = rv->series[k];
+    out[k].labels = s.labels;
+    out[k].drop_name = s.drop_name;
+    status[k] = apply(s.points, eval_time, rv->range, &out[k]);
+  });
+  for (const Status& st : status) {
+    if (!st.ok()) return st;
   }
   return VectorValue(std::move(out));
 }
@@ -274,6 +324,20 @@ Result<Evaluated> Evaluator::EvalCall(const Call& call, const Grid& grid) {
     double v = name == "start" ? query_start_ : name == "end" ? query_end_
                : name == "range" ? query_end_ - query_start_ : query_step_;
     return ScalarValue(std::vector<double>(steps, v / 1000.0));
+  }
+  if (name == "min_of" || name == "max_of") {
+    auto a = EvalScalar(*call.args[0], grid);
+    if (!a.ok()) return a.status();
+    auto b = EvalScalar(*call.args[1], grid);
+    if (!b.ok()) return b.status();
+    std::vector<double> v(steps);
+    for (size_t i = 0; i < steps; ++i) {
+      double x = (*a)[i], y = (*b)[i];
+      v[i] = std::isnan(x) || std::isnan(y) ? kNaN
+             : name == "min_of"            ? std::min(x, y)
+                                           : std::max(x, y);
+    }
+    return ScalarValue(std::move(v));
   }
   if (name == "vector") {
     auto s = EvalScalar(*call.args[0], grid);
@@ -319,7 +383,7 @@ Result<Evaluated> Evaluator::EvalCall(const Call& call, const Grid& grid) {
     if (v->type == ValueType::kMatrix) {
       auto eval_time = [&](size_t i) { return EvalTime(grid, i, v->at, v->offset); };
       for (const EvalSeries& s : v->series) {
-        ForEachWindow(s, grid, eval_time, v->range, [&](size_t i, const Window& w) {
+        ForEachWindow(s.points, grid, eval_time, v->range, [&](size_t i, const Window& w) {
           if (!w.points.empty()) present[i] = true;
         });
       }

@@ -2,7 +2,8 @@
 // steps: scalars as one value per step, instant vectors as series with points at grid
 // timestamps, range vectors as in-memory samples plus the window (range, offset, @) that
 // functions slide over them.
-// Thread-safety: one Evaluator per query, used by a single thread.
+// Thread-safety: one Evaluator per query, driven by a single thread (which fans work out to
+// the query's worker pool).
 #pragma once
 
 #include <optional>
@@ -47,6 +48,7 @@ class Evaluator {
   }
 
  private:
+  Result<Evaluated> EvalNode(const Expr& e, const Grid& grid);
   Result<Evaluated> EvalVectorSelector(const VectorSelector& vs, const Grid& grid,
                                        bool sample_time_as_value);
   Result<Evaluated> EvalMatrixSelector(const MatrixSelector& ms, const Grid& grid);

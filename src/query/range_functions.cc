@@ -226,6 +226,40 @@ std::optional<double> DoubleExponentialSmoothing(const Window& w,
   return s1;
 }
 
+// Time (s) of the window's largest (want_max) or smallest value; a later equal value wins and
+// NaN loses to any number, as in Prometheus' ts_of_max_over_time / ts_of_min_over_time.
+std::optional<double> TsOfExtreme(const Window& w, bool want_max) {
+  if (w.points.empty()) return std::nullopt;
+  double best = w.points[0].v;
+  Timestamp at = w.points[0].t;
+  for (const Point& p : w.points) {
+    bool better = want_max ? p.v >= best : p.v <= best;
+    if (better || std::isnan(best)) {
+      best = p.v;
+      at = p.t;
+    }
+  }
+  return static_cast<double>(at) / 1000.0;
+}
+
+std::optional<double> TsOfMaxOverTime(const Window& w, std::span<const double>) {
+  return TsOfExtreme(w, true);
+}
+
+std::optional<double> TsOfMinOverTime(const Window& w, std::span<const double>) {
+  return TsOfExtreme(w, false);
+}
+
+std::optional<double> TsOfFirstOverTime(const Window& w, std::span<const double>) {
+  if (w.points.empty()) return std::nullopt;
+  return static_cast<double>(w.points.front().t) / 1000.0;
+}
+
+std::optional<double> TsOfLastOverTime(const Window& w, std::span<const double>) {
+  if (w.points.empty()) return std::nullopt;
+  return static_cast<double>(w.points.back().t) / 1000.0;
+}
+
 Status CheckSmoothingArgs(std::span<const double> args) {
   if (!(args[0] > 0 && args[0] < 1)) {
     return Status::ResourceExhausted(
@@ -252,6 +286,10 @@ constexpr RangeFunctionDef kRangeFunctions[] = {
     {"last_over_time", LastOverTime, 0, 0, false},
     {"first_over_time", FirstOverTime, 0, 0, false},
     {"present_over_time", PresentOverTime},
+    {"ts_of_max_over_time", TsOfMaxOverTime},
+    {"ts_of_min_over_time", TsOfMinOverTime},
+    {"ts_of_first_over_time", TsOfFirstOverTime},
+    {"ts_of_last_over_time", TsOfLastOverTime},
     {"stddev_over_time", StddevOverTime},
     {"stdvar_over_time", StdvarOverTime},
     {"quantile_over_time", QuantileOverTime, 1, 0},

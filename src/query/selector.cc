@@ -1,9 +1,18 @@
 #include "selector.h"
 
+#include <memory>
+#include <utility>
+
 #include "strata/query/errors.h"
 
 namespace strata::query {
 namespace {
+
+// Series whose iterators are made on the query's thread before the batch is decoded in
+// parallel: bounds the compressed data held at once.
+constexpr size_t kBatchSeries = 512;
+// Samples decoded between two interruption polls inside one series.
+constexpr size_t kPollSamples = 1 << 14;
 
 // Storage failures are internal from the client's point of view; resource_exhausted would
 // otherwise read as an execution error (errors.h).
@@ -12,10 +21,38 @@ Status FromStorage(const Status& s) {
   return s;
 }
 
+// Decodes one series into `buf`; then transforms it into `out`.
+Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp maxt,
+                          bool keep_stale, EvalContext& ctx, const SeriesTransform& transform,
+                          std::vector<Point>& buf, EvalSeries* out) {
+  if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+  buf.clear();
+  bool more = it.Seek(mint);
+  size_t since_poll = 0;
+  while (more) {
+    storage::Sample smp = it.At();
+    if (smp.t > maxt) break;
+    if (keep_stale || !IsStaleNaN(smp.v)) buf.push_back({smp.t, smp.v});
+    if (++since_poll == kPollSamples) {
+      since_poll = 0;
+      if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+    }
+    more = it.Next();
+  }
+  if (Status s = it.Err(); !s.ok()) return FromStorage(s);
+  ctx.CountLoaded(1, buf.size());
+  if (Status s = ctx.AddSamples(buf.size()); !s.ok()) return s;
+  Status s = transform(buf, out);
+  ctx.ReleaseSamples(buf.size());
+  if (!s.ok()) return s;
+  return ctx.AddSamples(out->points.size());
+}
+
 }  // namespace
 
-Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
-                              Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx) {
+Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                                const SeriesTransform& transform) {
   EvalMatrix out;
   if (mint > maxt) return out;
   std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
@@ -23,52 +60,62 @@ Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Mat
   auto set = querier->Select(matchers);
   if (!set.ok()) return FromStorage(set.status());
   storage::SeriesSet& ss = **set;
-  while (ss.Next()) {
-    if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
-    EvalSeries series{ss.labels(), {}, false};
-    std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
-    bool more = it->Seek(mint);
-    while (more) {
-      storage::Sample smp = it->At();
-      if (smp.t > maxt) break;
-      if (keep_stale || !IsStaleNaN(smp.v)) series.points.push_back({smp.t, smp.v});
-      more = it->Next();
+  std::vector<std::unique_ptr<storage::SampleIterator>> iters;
+  EvalMatrix batch;
+  std::vector<Status> status;
+  bool more = true;
+  while (more) {
+    iters.clear();
+    batch.clear();
+    while (iters.size() < kBatchSeries && (more = ss.Next())) {
+      if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+      batch.push_back(EvalSeries{ss.labels(), {}, false});
+      iters.push_back(ss.Iterator());
     }
-    if (Status s = it->Err(); !s.ok()) return FromStorage(s);
-    ctx.stats().series_loaded++;
-    ctx.stats().samples_loaded += series.points.size();
-    if (Status s = ctx.AddSamples(series.points.size()); !s.ok()) return s;
-    if (!series.points.empty()) out.push_back(std::move(series));
+    if (iters.empty()) break;
+    status.assign(iters.size(), Status::Ok());
+    ParallelFor(ctx, iters.size(), [&](size_t i) {
+      thread_local std::vector<Point> buf;
+      status[i] = DecodeAndTransform(*iters[i], mint, maxt, keep_stale, ctx, transform, buf,
+                                     &batch[i]);
+      if (buf.capacity() > (1u << 20)) std::vector<Point>().swap(buf);
+    });
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!status[i].ok()) return status[i];
+      if (!batch[i].points.empty()) out.push_back(std::move(batch[i]));
+    }
   }
   if (Status s = ss.Err(); !s.ok()) return FromStorage(s);
   return out;
 }
 
-EvalMatrix SelectInstant(const EvalMatrix& raw, const Grid& grid,
-                         const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
-                         bool sample_time_as_value) {
-  EvalMatrix out;
-  const size_t steps = grid.steps();
-  for (const EvalSeries& s : raw) {
-    EvalSeries r{s.labels, {}, s.drop_name};
-    size_t hi = 0;  // first sample with t > eval time
-    for (size_t i = 0; i < steps; ++i) {
-      Timestamp te = eval_time(i);
-      while (hi < s.points.size() && s.points[hi].t <= te) ++hi;
-      if (hi == 0) continue;
-      const Point& p = s.points[hi - 1];
-      if (p.t <= te - lookback || IsStaleNaN(p.v)) continue;
-      r.points.push_back({grid.At(i), sample_time_as_value ? static_cast<double>(p.t) / 1000.0 : p.v});
-    }
-    if (!r.points.empty()) out.push_back(std::move(r));
-  }
-  return out;
+Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                              Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx) {
+  return StreamSeries(storage, matchers, mint, maxt, keep_stale, ctx,
+                      [](std::span<const Point> raw, EvalSeries* out) {
+                        out->points.assign(raw.begin(), raw.end());
+                        return Status::Ok();
+                      });
 }
 
-void ForEachWindow(const EvalSeries& series, const Grid& grid,
+void SelectInstant(std::span<const Point> raw, const Grid& grid,
+                   const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
+                   bool sample_time_as_value, std::vector<Point>* out) {
+  const size_t steps = grid.steps();
+  size_t hi = 0;  // first sample with t > eval time
+  for (size_t i = 0; i < steps; ++i) {
+    Timestamp te = eval_time(i);
+    while (hi < raw.size() && raw[hi].t <= te) ++hi;
+    if (hi == 0) continue;
+    const Point& p = raw[hi - 1];
+    if (p.t <= te - lookback || IsStaleNaN(p.v)) continue;
+    out->push_back({grid.At(i), sample_time_as_value ? static_cast<double>(p.t) / 1000.0 : p.v});
+  }
+}
+
+void ForEachWindow(std::span<const Point> pts, const Grid& grid,
                    const std::function<Timestamp(size_t)>& eval_time, Duration range,
                    const std::function<void(size_t, const Window&)>& fn) {
-  const auto& pts = series.points;
   size_t lo = 0, hi = 0;
   const size_t steps = grid.steps();
   for (size_t i = 0; i < steps; ++i) {
@@ -78,7 +125,7 @@ void ForEachWindow(const EvalSeries& series, const Grid& grid,
     if (hi < lo) hi = lo;
     while (hi < pts.size() && pts[hi].t <= end) ++hi;
     Window w;
-    w.points = std::span<const Point>(pts.data() + lo, hi - lo);
+    w.points = pts.subspan(lo, hi - lo);
     w.range_start = start;
     w.range_end = end;
     w.eval_time = grid.At(i);

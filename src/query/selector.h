@@ -1,10 +1,12 @@
-// Reading series for selectors: one Select per selector over the whole time span the query
-// needs, then instant selection (lookback, staleness) or range windows per step over the
-// in-memory samples, so a range query never re-selects per step.
+// Reading series for selectors. Each selector does one Select over the whole time span the
+// query needs; its series are streamed from storage in batches, and every series of a batch is
+// decoded and transformed (instant selection, range-function windows) on the worker pool, so
+// only the raw samples of the series being worked on are in memory at any time.
 // Thread-safety: functions over the caller's data; EvalContext belongs to the calling query.
 #pragma once
 
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "eval_context.h"
@@ -14,24 +16,36 @@
 
 namespace strata::query {
 
-// Loads every series matching `matchers` with its samples in [mint, maxt] (ms, inclusive).
-// keep_stale=false drops stale markers. Storage failures become internal errors (errors.h);
-// too many samples is resource_exhausted.
+// Turns the raw samples of one series into its evaluated points (out->labels is preset).
+// Runs on worker threads: must not touch shared state other than through EvalContext's
+// thread-safe methods.
+using SeriesTransform = std::function<Status(std::span<const Point> raw, EvalSeries* out)>;
+
+// Streams every series matching `matchers` with its samples in [mint, maxt] (ms, inclusive)
+// through `transform` and returns the non-empty results in label order. keep_stale=false drops
+// stale markers. Raw samples count against max_samples while a series is being transformed,
+// results for as long as they are held. Polls cancellation/deadline per series and inside long
+// series. Storage failures become internal errors (errors.h).
+Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                                const SeriesTransform& transform);
+
+// StreamSeries that keeps the raw samples.
 Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                               Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx);
 
-// For each step i of `grid`, the newest sample in (eval_time(i) - lookback, eval_time(i)] of
-// each series, placed at grid.At(i); a stale newest sample yields nothing. eval_time must be
+// For each step i of `grid`, the newest sample of `raw` in (eval_time(i) - lookback,
+// eval_time(i)], placed at grid.At(i); a stale newest sample yields nothing. eval_time must be
 // non-decreasing in i. With sample_time_as_value the value is the sample's timestamp in seconds.
-EvalMatrix SelectInstant(const EvalMatrix& raw, const Grid& grid,
-                         const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
-                         bool sample_time_as_value);
+void SelectInstant(std::span<const Point> raw, const Grid& grid,
+                   const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
+                   bool sample_time_as_value, std::vector<Point>* out);
 
-// Calls fn(step, window) for each step of `grid` with the points of `series` in
+// Calls fn(step, window) for each step of `grid` with the points of `pts` in
 // (eval_time(i) - range, eval_time(i)]; eval_time must be non-decreasing in i. The window's
 // eval_time is the step time grid.At(i), also under @ (predict_linear predicts from the step,
 // as in Prometheus where it is not step-invariant).
-void ForEachWindow(const EvalSeries& series, const Grid& grid,
+void ForEachWindow(std::span<const Point> pts, const Grid& grid,
                    const std::function<Timestamp(size_t)>& eval_time, Duration range,
                    const std::function<void(size_t, const Window&)>& fn);
 

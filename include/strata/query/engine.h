@@ -5,12 +5,17 @@
 // range selectors x[r] cover (t-r, t]; stale markers end a series. The metric name is removed
 // at the end of evaluation from series whose value an operator or function changed (Prometheus'
 // delayed name removal). Failures are Status values classified by query/errors.h.
-// Thread-safety: an Engine is immutable after construction; queries may run concurrently,
-// each on the caller's thread.
+// Range functions over selectors stream storage one series at a time (raw samples of all
+// series are never held at once) and spread the series over EngineOptions::parallelism
+// threads.
+// Thread-safety: an Engine is immutable after construction except for its worker pool, which
+// is thread-safe; queries may run concurrently, each driven by the caller's thread.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -26,17 +31,36 @@ struct EngineOptions {
   Duration lookback_delta = 5 * kMinute;
   // A query that runs longer fails with deadline_exceeded; 0 = no limit.
   Duration timeout = 2 * kMinute;
-  // Raw samples a query may load plus points it may produce; beyond it the query fails with
-  // resource_exhausted (errorType execution).
+  // Samples a query may hold in memory at once (raw samples loaded from storage plus points of
+  // intermediate and final results, as Prometheus' --query.max-samples counts them); beyond
+  // it the query fails with resource_exhausted (errorType execution). 0 = unlimited.
   uint64_t max_samples = 50'000'000;
-  // Steps a range query may have (Prometheus' 11,000 points per series).
+  // Steps a range query may have (Prometheus' 11,000 points per series); more is
+  // invalid_argument (bad_data).
   size_t max_points_per_series = 11000;
+  // Series a query may return; more is resource_exhausted (execution). 0 = unlimited.
+  size_t max_series = 0;
+  // Threads that evaluate series in parallel (the caller's thread included); 0 = one per
+  // hardware thread, 1 = everything on the caller's thread.
+  size_t parallelism = 0;
 };
 
+// What a query did, for the API's stats=all and for logging.
 struct QueryStats {
-  uint64_t samples_loaded = 0;  // raw samples read from storage
+  uint64_t samples_loaded = 0;  // raw samples read from storage (Prometheus' totalQueryableSamples)
   uint64_t series_loaded = 0;   // series returned by storage selects
+  uint64_t peak_samples = 0;    // most samples held in memory at once (Prometheus' peakSamples)
+  uint64_t result_series = 0;   // series (or vector elements) in the result
+  uint64_t result_points = 0;   // points in the result
+  double eval_seconds = 0;      // wall time from parse to result
 };
+
+// The options as Prometheus' /api/v1/status/flags names them, e.g. {"query.timeout", "2m"},
+// {"query.max-samples", "50000000"}, {"query.lookback-delta", "5m"}, plus strata's
+// "query.max-points-per-series", "query.max-series" and "query.parallelism"; in that order.
+std::vector<std::pair<std::string, std::string>> DescribeFlags(const EngineOptions& options);
+
+class WorkerPool;
 
 struct QueryResult {
   Value value;
@@ -47,8 +71,13 @@ struct QueryResult {
 class Engine {
  public:
   explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
-  // Evaluates `query` at `t` (ms). Parse errors are invalid_argument; see errors.h for the rest.
+  // Evaluates `query` at `t` (ms). Parse errors are invalid_argument with the position
+  // ("1:5: parse error: ..."); see errors.h for the rest. `cancel` may fire from any thread;
+  // the query then stops at its next poll (storage iteration included) with cancelled.
   Result<QueryResult> InstantQuery(storage::Queryable& storage, std::string_view query,
                                    Timestamp t, const CancelToken* cancel = nullptr) const;
 
@@ -63,6 +92,7 @@ class Engine {
 
  private:
   EngineOptions options_;
+  std::unique_ptr<WorkerPool> pool_;
 };
 
 }  // namespace strata::query
