@@ -1,5 +1,7 @@
 #include "selector.h"
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -8,9 +10,6 @@
 namespace strata::query {
 namespace {
 
-// Series whose iterators are made on the query's thread before the batch is decoded in
-// parallel: bounds the compressed data held at once.
-constexpr size_t kBatchSeries = 512;
 // Samples decoded between two interruption polls inside one series.
 constexpr size_t kPollSamples = 1 << 14;
 
@@ -53,39 +52,50 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
 Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                                 Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                                 const SeriesTransform& transform) {
-  EvalMatrix out;
-  if (mint > maxt) return out;
-  std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
-  if (querier == nullptr) return Status::Unavailable("storage is not available");
-  auto set = querier->Select(matchers);
-  if (!set.ok()) return FromStorage(set.status());
-  storage::SeriesSet& ss = **set;
-  std::vector<std::unique_ptr<storage::SampleIterator>> iters;
-  EvalMatrix batch;
-  std::vector<Status> status;
-  bool more = true;
-  while (more) {
-    iters.clear();
-    batch.clear();
-    while (iters.size() < kBatchSeries && (more = ss.Next())) {
-      if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
-      batch.push_back(EvalSeries{ss.labels(), {}, false});
-      iters.push_back(ss.Iterator());
+  if (mint > maxt) return EvalMatrix{};
+  // Each part selects on its own querier (a querier belongs to one thread) and works on the
+  // series whose label hash falls into it, so iterator construction, storage reads and
+  // decoding all run in parallel, and a series appearing between two selects is still handled
+  // by exactly one part.
+  const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
+  std::vector<EvalMatrix> outs(parts);
+  std::vector<Status> status(parts);
+  ParallelFor(ctx, parts, [&](size_t part) {
+    std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
+    if (querier == nullptr) {
+      status[part] = Status::Unavailable("storage is not available");
+      return;
     }
-    if (iters.empty()) break;
-    status.assign(iters.size(), Status::Ok());
-    ParallelFor(ctx, iters.size(), [&](size_t i) {
-      thread_local std::vector<Point> buf;
-      status[i] = DecodeAndTransform(*iters[i], mint, maxt, keep_stale, ctx, transform, buf,
-                                     &batch[i]);
-      if (buf.capacity() > (1u << 20)) std::vector<Point>().swap(buf);
-    });
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!status[i].ok()) return status[i];
-      if (!batch[i].points.empty()) out.push_back(std::move(batch[i]));
+    auto set = querier->Select(matchers);
+    if (!set.ok()) {
+      status[part] = FromStorage(set.status());
+      return;
     }
+    storage::SeriesSet& ss = **set;
+    std::vector<Point> buf;
+    while (ss.Next()) {
+      const Labels& labels = ss.labels();
+      if (parts > 1 && labels.Hash() % parts != part) continue;
+      EvalSeries series{labels, {}, false};
+      std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
+      status[part] =
+          DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
+      if (!status[part].ok()) return;
+      if (!series.points.empty()) outs[part].push_back(std::move(series));
+    }
+    status[part] = FromStorage(ss.Err());
+  });
+  for (const Status& s : status) {
+    if (!s.ok()) return s;
   }
-  if (Status s = ss.Err(); !s.ok()) return FromStorage(s);
+  if (parts == 1) return std::move(outs[0]);
+  size_t total = 0;
+  for (const auto& o : outs) total += o.size();
+  EvalMatrix out;
+  out.reserve(total);
+  for (auto& o : outs) std::move(o.begin(), o.end(), std::back_inserter(out));
+  std::sort(out.begin(), out.end(),
+            [](const EvalSeries& a, const EvalSeries& b) { return a.labels < b.labels; });
   return out;
 }
 

@@ -1,7 +1,8 @@
-// Reading series for selectors. Each selector does one Select over the whole time span the
-// query needs; its series are streamed from storage in batches, and every series of a batch is
-// decoded and transformed (instant selection, range-function windows) on the worker pool, so
-// only the raw samples of the series being worked on are in memory at any time.
+// Reading series for selectors. A selector reads the whole time span the query needs at once;
+// its series are streamed from storage by the threads of the worker pool (each taking the
+// series of one label-hash partition), and every series is decoded and transformed (instant
+// selection, range-function windows) by the thread that reads it, so only the raw samples of
+// the series being worked on are in memory at any time.
 // Thread-safety: functions over the caller's data; EvalContext belongs to the calling query.
 #pragma once
 
