@@ -200,6 +200,84 @@ TEST_CASE("Query stats count loaded series and samples", "[query][engine]") {
   CHECK(r->stats.samples_loaded == 6);
 }
 
+TEST_CASE("Query stats report peak samples and the result size", "[query][engine]") {
+  QueryFixture f;
+  f.Series(Metric("m", {{"i", "1"}}), 0, kMinute, {1, 2, 3});
+  f.Series(Metric("m", {{"i", "2"}}), 0, kMinute, {1, 2, 3});
+  auto r = f.engine.RangeQuery(f.db, "m", 0, 2 * kMinute, kMinute);
+  REQUIRE(r.ok());
+  CHECK(r->stats.result_series == 2);
+  CHECK(r->stats.result_points == 6);
+  CHECK(r->stats.peak_samples >= 6);
+  CHECK(r->stats.peak_samples <= 12);  // raw samples plus selected points, never more
+}
+
+TEST_CASE("Returning more series than max_series is an execution error", "[query][engine]") {
+  EngineOptions options;
+  options.max_series = 1;
+  QueryFixture f(options);
+  f.db.Append(Metric("m", {{"i", "1"}}), 0, 1);
+  f.db.Append(Metric("m", {{"i", "2"}}), 0, 2);
+  Status s = f.Error("m", 0);
+  CHECK(ClassifyError(s) == ErrorType::kExecution);
+  CHECK(s.message() == "query returned 2 series, more than the limit of 1 (query.max-series)");
+  CHECK(f.Vec("sum(m)", 0) == std::map<std::string, double>{{"{}", 3}});
+}
+
+TEST_CASE("A query past its timeout fails with deadline_exceeded", "[query][engine]") {
+  EngineOptions options;
+  options.timeout = 1;  // 1 ms: the clock is read every 64 polls
+  QueryFixture f(options);
+  for (int i = 0; i < 200; ++i) {
+    f.Series(Metric("m", {{"i", std::to_string(i)}}), 0, kSecond, std::vector<double>(600, 1.0));
+  }
+  // A subquery with many steps over many series polls far more than 64 times.
+  Status s = f.Error("max_over_time(sum_over_time(m[10m])[10m:1s])", 10 * kMinute);
+  REQUIRE(!s.ok());
+  CHECK(ClassifyError(s) == ErrorType::kTimeout);
+}
+
+TEST_CASE("Engine options describe themselves as Prometheus status flags", "[query][engine]") {
+  EngineOptions options;
+  options.parallelism = 2;
+  auto flags = DescribeFlags(options);
+  std::map<std::string, std::string> m(flags.begin(), flags.end());
+  CHECK(m["query.timeout"] == "2m");
+  CHECK(m["query.max-samples"] == "50000000");
+  CHECK(m["query.lookback-delta"] == "5m");
+  CHECK(m["query.max-points-per-series"] == "11000");
+  CHECK(m["query.max-series"] == "0");
+  CHECK(m["query.parallelism"] == "2");
+  CHECK(flags.front().first == "query.timeout");
+}
+
+TEST_CASE("Parallel and single-threaded evaluation give the same result", "[query][engine]") {
+  EngineOptions one;
+  one.parallelism = 1;
+  EngineOptions four;
+  four.parallelism = 4;
+  QueryFixture a(one), b(four);
+  for (int i = 0; i < 50; ++i) {
+    std::vector<double> v;
+    for (int k = 0; k < 30; ++k) v.push_back(static_cast<double>(k * (i + 1)));
+    a.Series(Metric("c", {{"i", std::to_string(i)}, {"g", std::to_string(i % 3)}}), 0, 10 * kSecond, v);
+    b.Series(Metric("c", {{"i", std::to_string(i)}, {"g", std::to_string(i % 3)}}), 0, 10 * kSecond, v);
+  }
+  for (const char* q : {"rate(c[1m])", "sum by (g) (rate(c[1m]))", "c", "max by (g) (c)"}) {
+    auto ra = a.engine.RangeQuery(a.db, q, 0, 5 * kMinute, 15 * kSecond);
+    auto rb = b.engine.RangeQuery(b.db, q, 0, 5 * kMinute, 15 * kSecond);
+    REQUIRE(ra.ok());
+    REQUIRE(rb.ok());
+    const Matrix& ma = std::get<Matrix>(ra->value);
+    const Matrix& mb = std::get<Matrix>(rb->value);
+    REQUIRE(ma.size() == mb.size());
+    for (size_t i = 0; i < ma.size(); ++i) {
+      CHECK(ma[i].labels == mb[i].labels);
+      CHECK(ma[i].points == mb[i].points);
+    }
+  }
+}
+
 TEST_CASE("Subqueries evaluate the inner expression at multiples of their step",
           "[query][engine]") {
   QueryFixture f;

@@ -1,0 +1,47 @@
+#include "query/worker_pool.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+// Catch2 last: its CHECK replaces strata/base/check.h's in test code.
+#include <catch2/catch.hpp>
+
+namespace strata::query {
+namespace {
+
+TEST_CASE("ParallelFor calls every index exactly once", "[query][worker_pool]") {
+  WorkerPool pool(3);
+  CHECK(pool.concurrency() == 4);
+  std::vector<std::atomic<int>> hits(1000);
+  pool.ParallelFor(hits.size(), [&](size_t i) { hits[i].fetch_add(1); });
+  for (const auto& h : hits) CHECK(h.load() == 1);
+}
+
+TEST_CASE("ParallelFor runs inline without workers and accepts empty loops",
+          "[query][worker_pool]") {
+  WorkerPool pool(0);
+  std::thread::id caller = std::this_thread::get_id();
+  bool all_inline = true;
+  pool.ParallelFor(10, [&](size_t) { all_inline = all_inline && std::this_thread::get_id() == caller; });
+  CHECK(all_inline);
+  int calls = 0;
+  pool.ParallelFor(0, [&](size_t) { ++calls; });
+  CHECK(calls == 0);
+}
+
+TEST_CASE("Concurrent loops on one pool each complete", "[query][worker_pool]") {
+  WorkerPool pool(2);
+  std::atomic<int> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 4; ++c) {
+    callers.emplace_back([&] {
+      for (int r = 0; r < 20; ++r) pool.ParallelFor(50, [&](size_t) { total.fetch_add(1); });
+    });
+  }
+  for (auto& t : callers) t.join();
+  CHECK(total.load() == 4 * 20 * 50);
+}
+
+}  // namespace
+}  // namespace strata::query
