@@ -12,6 +12,7 @@
 #include "strata/base/log.h"
 #include "strata/config/config.h"
 #include "strata/http/api/services.h"
+#include "strata/http/api/query_log.h"
 #include "strata/http/server.h"
 #include "strata/query/engine.h"
 #include "strata/query/result_cache.h"
@@ -75,6 +76,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   eo.lookback_delta = cfg->query.lookback_delta;
   eo.timeout = cfg->query.timeout;
   eo.max_samples = cfg->query.max_samples;
+  eo.max_series = cfg->query.max_series;
   query::Engine engine(eo);
   query::ResultCacheOptions co;
   co.max_bytes = cfg->query.cache_max_bytes;
@@ -85,6 +87,24 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   services.storage = store->get();
   services.engine = &engine;
   services.cache = cache.get();
+  std::unique_ptr<http::api::QueryLog> query_log;
+  if (!cfg->query.log_file.empty()) {
+    auto opened = http::api::QueryLog::Open(cfg->query.log_file);
+    if (!opened.ok()) {
+      log::Error("cannot open the query log", {{"error", opened.status().ToString()}});
+      (void)(*store)->Close();
+      return 1;
+    }
+    query_log = std::move(*opened);
+    services.query_log = query_log.get();
+  }
+  services.flags = {{"config.file", cfg->source_path},
+                    {"web.listen-address", cfg->server.listen},
+                    {"storage.tsdb.path", cfg->storage.data_dir},
+                    {"storage.wal-fsync", cfg->storage.wal_fsync_always ? "always" : FormatDuration(cfg->storage.wal_fsync_interval)},
+                    {"storage.out-of-order-window", FormatDuration(cfg->storage.out_of_order_window)},
+                    {"query.log-file", cfg->query.log_file},
+                    {"query.cache-max-bytes", std::to_string(cfg->query.cache_max_bytes)}};
   services.ingest_limits.max_sample_age = cfg->ingest.max_sample_age;
   services.ingest_limits.max_future = cfg->ingest.max_future;
   services.ingest_limits.max_tags = cfg->ingest.max_labels_per_series;

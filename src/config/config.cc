@@ -139,12 +139,15 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     r.Dur(s, "ingest", "statsd_flush_interval", &cfg.ingest.statsd_flush_interval);
   }
   if (YAML::Node s = root["query"];
-      r.Map(s, "query", {"timeout", "lookback_delta", "max_samples", "threads", "cache_max_bytes"})) {
+      r.Map(s, "query", {"timeout", "lookback_delta", "max_samples", "threads", "cache_max_bytes",
+                         "max_series", "log_file"})) {
     r.Dur(s, "query", "timeout", &cfg.query.timeout);
     r.Dur(s, "query", "lookback_delta", &cfg.query.lookback_delta);
     r.UInt(s, "query", "max_samples", &cfg.query.max_samples);
     r.UInt(s, "query", "threads", &cfg.query.threads);
     r.UInt(s, "query", "cache_max_bytes", &cfg.query.cache_max_bytes);
+    r.UInt(s, "query", "max_series", &cfg.query.max_series);
+    r.String(s, "query", "log_file", &cfg.query.log_file);
   }
   if (YAML::Node s = root["retention"]; r.Map(s, "retention", {"raw", "tiers"})) {
     r.Dur(s, "retention", "raw", &cfg.retention.raw);

@@ -105,7 +105,16 @@ JsonWriter& JsonWriter::Double(double v) {
 JsonWriter& JsonWriter::PromValue(double v) {
   Separate();
   *out_ += '"';
-  *out_ += FormatPromFloat(v);
+  // Shortest round-trip digits into a stack buffer; only exponent forms (rare for metrics)
+  // take the allocating rewrite to fixed notation.
+  char buf[32];
+  auto end = fmt::format_to_n(buf, sizeof buf, "{}", v).out;
+  std::string_view text(buf, static_cast<size_t>(end - buf));
+  if (std::isfinite(v) && text.find('e') == std::string_view::npos) {
+    *out_ += text;
+  } else {
+    *out_ += FormatPromFloat(v);
+  }
   *out_ += '"';
   return *this;
 }

@@ -229,7 +229,14 @@ struct Server::Impl {
       } else {
         route_index = match.route->index;
         ctx.path_params = std::move(match.path_params);
-        res = co_await Dispatch(req, *match.route, ctx);
+        if (match.route->pool == Pool::kQuery) {
+          asio::co_spawn(conn->socket.get_executor(), WatchDisconnect(conn, ctx.cancel), asio::detached);
+          res = co_await Dispatch(req, *match.route, ctx);
+          beast::error_code ignored;
+          conn->socket.cancel(ignored);  // ends the watch; nothing else is pending on the socket
+        } else {
+          res = co_await Dispatch(req, *match.route, ctx);
+        }
       }
       res.set("X-Request-ID", ctx.request_id);
       if (req.method() == bhttp::verb::head) res.body().clear();
@@ -253,6 +260,19 @@ struct Server::Impl {
     beast::error_code ignored;
     conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn->Close();
+  }
+
+  // While a query runs, waits for the socket to become readable: if the client closed the
+  // connection (a peek reads 0 bytes), cancels the query so it stops its work. Data from a
+  // pipelined request ends the watch without cancelling.
+  static asio::awaitable<void> WatchDisconnect(std::shared_ptr<Connection> conn,
+                                               std::shared_ptr<query::CancelToken> cancel) {
+    auto [ec] = co_await conn->socket.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    char byte;
+    beast::error_code peek_ec;
+    size_t n = conn->socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
+    if (ec || peek_ec || n == 0) cancel->Cancel();
   }
 
   // After refusing a body, reads and discards what the client is still sending (bounded in

@@ -44,6 +44,8 @@ struct QueryConfig {
   uint64_t max_samples = 50'000'000;
   int threads = 0;  // query pool size; 0 = one per core
   uint64_t cache_max_bytes = 256ull << 20;  // range-query result cache; 0 = off
+  uint64_t max_series = 0;                   // series a query may return; 0 = no limit
+  std::string log_file;                      // one JSON line per query; "" = off
 };
 
 struct TierConfig {

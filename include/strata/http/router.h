@@ -7,11 +7,14 @@
 #include <boost/beast/http.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "strata/query/cancel_token.h"
 
 namespace strata::http {
 
@@ -37,6 +40,8 @@ struct RequestContext {
   std::string path;                     // without the query string
   std::vector<std::string> path_params;  // the {…} segments of the pattern, in order
   Params params;                         // URL query, plus the body for form POSTs
+  // Fired when the client goes away while a kQuery route runs; handlers pass it to the engine.
+  std::shared_ptr<query::CancelToken> cancel = std::make_shared<query::CancelToken>();
 };
 
 using Handler = std::function<Response(const Request&, RequestContext&)>;

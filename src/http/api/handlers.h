@@ -23,6 +23,7 @@ Response HandleRemoteWrite(const Request& req, RequestContext& ctx, Services& s)
 // query_handlers.cc — Prometheus query API and the seed's JSON query form
 Response HandleQuery(const Request& req, RequestContext& ctx, Services& s);
 Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s);
+Response HandleFlags(const Request& req, RequestContext& ctx, Services& s);
 
 // metadata_handlers.cc — series, labels, metadata, the seed's metric listing
 Response HandleSeries(const Request& req, RequestContext& ctx, Services& s);

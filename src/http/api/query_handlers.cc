@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "handlers.h"
+#include "strata/http/api/query_log.h"
 #include "respond.h"
 #include "strata/http/json_writer.h"
 #include "strata/query/errors.h"
@@ -76,6 +77,23 @@ Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void LogQuery(Services& s, const RequestContext& ctx, std::string_view endpoint, std::string_view q,
+              Timestamp start, Timestamp end, Duration step, double secs,
+              const Result<query::QueryResult>& r) {
+  if (s.query_log == nullptr) return;
+  QueryLog::Entry e;
+  e.endpoint = endpoint;
+  e.query = q;
+  e.start = start;
+  e.end = end;
+  e.step = step;
+  e.seconds = secs;
+  e.stats = r.ok() ? &r->stats : nullptr;
+  e.error = r.ok() ? std::string_view() : std::string_view(r.status().message());
+  e.request_id = ctx.request_id;
+  s.query_log->Write(e);
 }
 
 // The seed's form: POST /api/v1/query with {"query","start","end","step"?}. start/end take
@@ -170,8 +188,10 @@ Response HandleQuery(const Request& req, RequestContext& ctx, Services& s) {
     t = *parsed;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto r = s.engine->InstantQuery(*s.storage, *q, t);
-  s.metrics->ObserveQuery(Seconds(t0));
+  auto r = s.engine->InstantQuery(*s.storage, *q, t, ctx.cancel.get());
+  double secs = Seconds(t0);
+  s.metrics->ObserveQuery(secs);
+  LogQuery(s, ctx, "query", *q, t, t, 0, secs, r);
   if (!r.ok()) return QueryError(req, r.status());
   return SuccessWithWarnings(req, *r);
 }
@@ -206,8 +226,10 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
   bool use_cache = s.cache != nullptr && !(nocache && (*nocache == "1" || *nocache == "true"));
   if (!use_cache) {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step);
-    s.metrics->ObserveQuery(Seconds(t0));
+    auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step, ctx.cancel.get());
+    double secs = Seconds(t0);
+    s.metrics->ObserveQuery(secs);
+    LogQuery(s, ctx, "query_range", *q, *start, *end, *step, secs, r);
     if (!r.ok()) return QueryError(req, r.status());
     return SuccessWithWarnings(req, *r);
   }
@@ -217,14 +239,26 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
   bool hit = false;
   auto r = s.cache->GetOrCompute(key, NowMs(), [&]() {
     auto t0 = std::chrono::steady_clock::now();
-    auto res = s.engine->RangeQuery(*s.storage, key.query, key.start, key.end, key.step);
-    s.metrics->ObserveQuery(Seconds(t0));
+    auto res = s.engine->RangeQuery(*s.storage, key.query, key.start, key.end, key.step, ctx.cancel.get());
+    double secs = Seconds(t0);
+    s.metrics->ObserveQuery(secs);
+    LogQuery(s, ctx, "query_range", key.query, key.start, key.end, key.step, secs, res);
     return res;
   }, &hit);
   if (!r.ok()) return QueryError(req, r.status());
   Response res = SuccessWithWarnings(req, **r);
   res.set("X-Strata-Cache", hit ? "hit" : "miss");
   return res;
+}
+
+Response HandleFlags(const Request& req, RequestContext&, Services& s) {
+  std::string data;
+  JsonWriter w(&data);
+  w.BeginObject();
+  for (const auto& [k, v] : s.flags) w.Key(k).String(v);
+  for (const auto& [k, v] : query::DescribeFlags(s.engine->options())) w.Key(k).String(v);
+  w.EndObject();
+  return SuccessReply(req, data);
 }
 
 }  // namespace strata::http::api

@@ -23,6 +23,7 @@ void RegisterRoutes(Router& r, Services& s) {
   r.Add(V::get, "/api/v1/metrics", "metric_list", Pool::kQuery, bind(HandleMetricList));
   r.Add(V::get, "/api/v1/metrics/{name}/tags", "metric_tags", Pool::kQuery, bind(HandleMetricTags));
   r.Add(V::get, "/api/v1/status/buildinfo", "buildinfo", Pool::kIo, bind(HandleBuildInfo));
+  r.Add(V::get, "/api/v1/status/flags", "flags", Pool::kIo, bind(HandleFlags));
   // Operations.
   r.Add(V::get, "/api/v1/admin/health", "admin_health", Pool::kQuery, bind(HandleAdminHealth));
   r.Add(V::get, "/api/v1/admin/stats", "admin_stats", Pool::kIo, bind(HandleAdminStats));

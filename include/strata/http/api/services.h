@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "strata/base/status.h"
 #include "strata/base/time.h"
@@ -19,10 +21,15 @@
 
 namespace strata::http::api {
 
+class QueryLog;
+
 struct Services {
   storage::Storage* storage = nullptr;
   query::Engine* engine = nullptr;
   query::ResultCache* cache = nullptr;  // null: range queries are never cached
+  QueryLog* query_log = nullptr;        // null: queries are not logged
+  // Name -> value of the settings /api/v1/status/flags reports besides the engine's.
+  std::vector<std::pair<std::string, std::string>> flags;
   SelfMetrics* metrics = nullptr;
   ingest::Limits ingest_limits;
   uint64_t max_body_bytes = 64ull << 20;
