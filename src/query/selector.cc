@@ -1,6 +1,7 @@
 #include "selector.h"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <memory>
 #include <utility>
@@ -12,6 +13,8 @@ namespace {
 
 // Samples decoded between two interruption polls inside one series.
 constexpr size_t kPollSamples = 1 << 14;
+// Samples pulled from the storage iterator per call.
+constexpr size_t kBatchSamples = 1024;
 
 // Storage failures are internal from the client's point of view; resource_exhausted would
 // otherwise read as an execution error (errors.h).
@@ -26,17 +29,25 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
                           std::vector<Point>& buf, EvalSeries* out) {
   if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
   buf.clear();
-  bool more = it.Seek(mint);
-  size_t since_poll = 0;
-  while (more) {
-    storage::Sample smp = it.At();
-    if (smp.t > maxt) break;
+  auto keep = [&](const storage::Sample& smp) {
     if (keep_stale || !IsStaleNaN(smp.v)) buf.push_back({smp.t, smp.v});
-    if (++since_poll == kPollSamples) {
-      since_poll = 0;
-      if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+  };
+  if (it.Seek(mint) && it.At().t <= maxt) {
+    keep(it.At());
+    std::array<storage::Sample, kBatchSamples> batch;
+    size_t since_poll = 0;
+    while (true) {
+      size_t n = it.NextBatch(batch);
+      size_t end = n;
+      while (end > 0 && batch[end - 1].t > maxt) --end;
+      for (size_t k = 0; k < end; ++k) keep(batch[k]);
+      if (n < batch.size() || end < n) break;
+      since_poll += n;
+      if (since_poll >= kPollSamples) {
+        since_poll = 0;
+        if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+      }
     }
-    more = it.Next();
   }
   if (Status s = it.Err(); !s.ok()) return FromStorage(s);
   ctx.CountLoaded(1, buf.size());

@@ -19,6 +19,18 @@ bool VectorIterator::Seek(Timestamp t) {
   return pos_ < samples_.size();
 }
 
+size_t VectorIterator::NextBatch(std::span<Sample> out) {
+  size_t start = pos_ == static_cast<size_t>(-1) ? 0 : pos_ + 1;
+  if (start >= samples_.size()) {
+    pos_ = samples_.size();
+    return 0;
+  }
+  size_t n = std::min(out.size(), samples_.size() - start);
+  std::copy_n(samples_.begin() + static_cast<ptrdiff_t>(start), n, out.begin());
+  pos_ = start + n - 1;
+  return n;
+}
+
 MergeIterator::MergeIterator(std::vector<MergeSource> sources, Timestamp mint, Timestamp maxt)
     : sources_(std::move(sources)), mint_(mint), maxt_(maxt) {
   std::stable_sort(sources_.begin(), sources_.end(),
@@ -52,6 +64,7 @@ bool MergeIterator::Fill(Timestamp target) {
     if (src.max_t < target) continue;
     Active a;
     a.priority = src.priority;
+    a.max_t = src.max_t;
     if (src.is_chunk) {
       a.it = std::make_unique<chunkenc::ChunkIterator>(src.chunk);
     } else {
@@ -98,6 +111,57 @@ bool MergeIterator::Seek(Timestamp t) {
   if (started_) target = std::max(target, cur_.t);
   started_ = true;
   return Fill(target);
+}
+
+}  // namespace strata::storage
+
+namespace strata::storage {
+
+size_t MergeIterator::NextBatch(std::span<Sample> out) {
+  size_t n = 0;
+  while (n < out.size()) {
+    if (done_) break;
+    if (started_ && active_.size() == 1 &&
+        (next_source_ >= sources_.size() || sources_[next_source_].min_t > active_[0].max_t)) {
+      // The one open source owns every sample up to its end: no merging needed. Its current
+      // sample is cur_ (already handed out), so its iterator continues right after it.
+      Active& a = active_[0];
+      size_t got = a.it->NextBatch(out.subspan(n));
+      if (got == 0) {
+        Status s = a.it->Err();
+        if (!s.ok() && err_.ok()) err_ = s;
+        active_.clear();
+        if (!err_.ok()) {
+          done_ = true;
+          break;
+        }
+        // Opens the next sources (if any) at cur_.t + 1.
+        if (!Fill(cur_.t + 1)) break;
+        out[n++] = cur_;
+        continue;
+      }
+      size_t end = n + got;
+      if (out[end - 1].t > maxt_) {
+        // Past the querier's range: keep what is inside and stop.
+        end = static_cast<size_t>(
+            std::upper_bound(out.begin() + static_cast<ptrdiff_t>(n),
+                             out.begin() + static_cast<ptrdiff_t>(end), maxt_,
+                             [](Timestamp x, const Sample& smp) { return x < smp.t; }) -
+            out.begin());
+        done_ = true;
+        if (end > n) cur_ = out[end - 1];
+        n = end;
+        break;
+      }
+      n = end;
+      cur_ = out[n - 1];
+      a.cur = cur_;
+      continue;
+    }
+    if (!Next()) break;
+    out[n++] = cur_;
+  }
+  return n;
 }
 
 }  // namespace strata::storage

@@ -35,11 +35,16 @@ class MergeIterator final : public SampleIterator {
   bool Seek(Timestamp t) override;
   Sample At() const override { return cur_; }
   Status Err() const override { return err_; }
+  // While one source is the only one that can hold the next samples (chunks that do not
+  // overlap, the usual case), its samples are passed through in bulk; otherwise merges
+  // sample by sample.
+  size_t NextBatch(std::span<Sample> out) override;
 
  private:
   struct Active {
     std::unique_ptr<SampleIterator> it;
     uint64_t priority = 0;
+    Timestamp max_t = 0;  // the source's last timestamp
     Sample cur;
   };
   // Positions every source at >= target and picks the winning sample; false at the end.
@@ -63,6 +68,7 @@ class VectorIterator final : public SampleIterator {
   bool Seek(Timestamp t) override;
   Sample At() const override { return samples_[pos_]; }
   Status Err() const override { return Status::Ok(); }
+  size_t NextBatch(std::span<Sample> out) override;
 
  private:
   std::vector<Sample> samples_;

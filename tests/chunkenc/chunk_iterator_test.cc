@@ -42,6 +42,17 @@ std::string CheckRoundTrip(const std::vector<Sample>& s) {
   CHECK(it.Err().ok());
   CHECK(i == s.size());
   CHECK_FALSE(it.Next());
+  // One Next() and then odd-sized batches: the bulk path continues where Next() left off.
+  ChunkIterator bulk(c);
+  std::vector<Sample> got;
+  if (bulk.Next()) got.push_back(bulk.At());
+  Sample batch[7];
+  while (size_t n = bulk.NextBatch(batch)) {
+    got.insert(got.end(), batch, batch + n);
+    CHECK(bulk.At().t == batch[n - 1].t);
+  }
+  CHECK(bulk.Err().ok());
+  REQUIRE(BitEqual(got, s));
   return c;
 }
 
@@ -252,6 +263,11 @@ TEST_CASE("Every truncation of a valid chunk is reported as corruption", "[stora
       while (it.Next()) {
       }
       CHECK(it.Err().code() == Status::Code::kCorruption);
+      ChunkIterator bulk(chunk);
+      Sample batch[5];
+      while (bulk.NextBatch(batch) == 5) {
+      }
+      CHECK(bulk.Err().code() == Status::Code::kCorruption);
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +67,15 @@ class SampleIterator {
   virtual bool Seek(Timestamp t) = 0;
   virtual Sample At() const = 0;
   virtual Status Err() const = 0;
+  // Advances over up to out.size() samples, writing them to `out` in order, and returns how
+  // many were written: fewer than out.size() only at the end or on error (see Err()). After a
+  // call that wrote n > 0 samples, At() is out[n - 1]. Equivalent to repeated Next()/At();
+  // iterators override it to decode in bulk (one virtual call per batch, not per sample).
+  virtual size_t NextBatch(std::span<Sample> out) {
+    size_t n = 0;
+    while (n < out.size() && Next()) out[n++] = At();
+    return n;
+  }
 };
 
 // A lazily-iterated set of series sorted by labels.

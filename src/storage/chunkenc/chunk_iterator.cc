@@ -106,6 +106,78 @@ bool ChunkIterator::Next() {
   return true;
 }
 
+template <ValueEncoding kEncoding>
+size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
+  const ChunkMeta& m = header_.meta;
+  Timestamp prev_t = cur_.t;
+  const double constant = cur_.v;
+  size_t n = 0;
+  for (; n < want; ++n) {
+    Sample s;
+    s.t = static_cast<Timestamp>(t_taker_.Next(t_codes_.Get(&bits_)));
+    if constexpr (kEncoding == ValueEncoding::kConstant) {
+      s.v = constant;
+    } else if constexpr (kEncoding == ValueEncoding::kDecimal) {
+      s.v = FromScaled(static_cast<int64_t>(v_taker_.Next(v_codes_.Get(&bits_))), m.decimals);
+    } else {
+      uint64_t b;
+      if (!xor_.Get(&bits_, &b)) {
+        Fail("invalid XOR code");
+        break;
+      }
+      s.v = std::bit_cast<double>(b);
+    }
+    if (s.t <= prev_t) {
+      Fail("timestamps not increasing");
+      break;
+    }
+    prev_t = s.t;
+    out[n] = s;
+  }
+  return n;
+}
+
+size_t ChunkIterator::NextBatch(std::span<Sample> out) {
+  size_t n = 0;
+  // The first two samples come from the header.
+  while (n < out.size() && next_ < 2) {
+    if (!Next()) return n;
+    out[n++] = cur_;
+  }
+  if (done_ || n == out.size()) return n;
+  const ChunkMeta& m = header_.meta;
+  size_t want = std::min<size_t>(out.size() - n, m.count - next_);
+  if (want == 0) {
+    done_ = true;
+    return n;
+  }
+  size_t got = 0;
+  switch (m.encoding) {
+    case ValueEncoding::kConstant:
+      got = DecodeRun<ValueEncoding::kConstant>(out.data() + n, want);
+      break;
+    case ValueEncoding::kDecimal:
+      got = DecodeRun<ValueEncoding::kDecimal>(out.data() + n, want);
+      break;
+    case ValueEncoding::kXor:
+      got = DecodeRun<ValueEncoding::kXor>(out.data() + n, want);
+      break;
+  }
+  // Reading past the end yields zero bits, so an overrun shows after the run: none of its
+  // samples can be trusted then.
+  if (bits_.overrun()) {
+    Fail("truncated");
+    return n;
+  }
+  if (got == 0) return n;
+  n += got;
+  next_ += static_cast<uint32_t>(got);
+  cur_ = out[n - 1];
+  if (done_) return n;  // corruption after `got` good samples
+  if (next_ == m.count && !Finish()) return n - 1;
+  return n;
+}
+
 bool ChunkIterator::Seek(Timestamp t) {
   if (done_) return false;
   if (next_ > 0 && cur_.t >= t) return true;
@@ -122,9 +194,11 @@ bool ChunkIterator::Seek(Timestamp t) {
 Result<std::vector<Sample>> Decode(std::string_view chunk) {
   ChunkIterator it(chunk);
   std::vector<Sample> out;
-  if (it.Err().ok()) out.reserve(std::min<uint32_t>(it.meta().count, 4096));
-  while (it.Next()) out.push_back(it.At());
   if (!it.Err().ok()) return it.Err();
+  out.resize(std::min<uint32_t>(it.meta().count, 4096));
+  size_t n = it.NextBatch(out);
+  if (!it.Err().ok()) return it.Err();
+  out.resize(n);
   return out;
 }
 
