@@ -257,13 +257,35 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
                    Duration range, EvalSeries* out) {
     Status status;
     out->drop_name = out->drop_name || def->drops_name;
+    // rate/increase: resets[k] counts the counter resets among pts[1..k], so a window without
+    // one is computed in O(1) instead of scanning it.
+    thread_local std::vector<uint32_t> resets;
+    if (def->counter_rate && !pts.empty()) {
+      resets.resize(pts.size());
+      uint32_t r = 0;
+      resets[0] = 0;
+      for (size_t k = 1; k < pts.size(); ++k) {
+        if (pts[k].v < pts[k - 1].v) ++r;
+        resets[k] = r;
+      }
+    }
+    out->points.reserve(std::min(steps, pts.size()));
     ForEachWindow(pts, grid, eval_time, range, [&](size_t i, const Window& w) {
       if (!status.ok()) return;
       if (def->check_args != nullptr && !w.points.empty()) {
         status = def->check_args(step_args[i]);
         if (!status.ok()) return;
       }
-      std::optional<double> v = def->fn(w, step_args[i]);
+      std::optional<double> v;
+      if (def->counter_rate && w.points.size() >= 2) {
+        size_t lo = static_cast<size_t>(w.points.data() - pts.data());
+        size_t hi = lo + w.points.size() - 1;
+        v = resets[hi] == resets[lo]
+                ? ExtrapolatedRateWithoutResets(w, true, def->counter_per_second)
+                : def->fn(w, step_args[i]);
+      } else {
+        v = def->fn(w, step_args[i]);
+      }
       if (v) out->points.push_back({grid.At(i), *v});
     });
     return status;

@@ -273,8 +273,8 @@ Status CheckSmoothingArgs(std::span<const double> args) {
 }
 
 constexpr RangeFunctionDef kRangeFunctions[] = {
-    {"rate", Rate},
-    {"increase", Increase},
+    {"rate", Rate, 0, 0, true, nullptr, true, true},
+    {"increase", Increase, 0, 0, true, nullptr, true, false},
     {"delta", Delta},
     {"irate", Irate},
     {"idelta", Idelta},
@@ -312,19 +312,13 @@ const RangeFunctionDef* FindRangeFunction(std::string_view name) {
   return nullptr;
 }
 
-std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate) {
-  size_t n = w.points.size();
-  if (n < 2) return std::nullopt;
+namespace {
+
+// The extrapolation of `result` (the window's reset-corrected change) to the window's bounds.
+std::optional<double> Extrapolate(const Window& w, double result, bool is_counter, bool is_rate) {
+  const size_t n = w.points.size();
   const Point& first = w.points.front();
   const Point& last = w.points.back();
-  double result = last.v - first.v;
-  if (is_counter) {
-    double prev = first.v;
-    for (size_t i = 1; i < n; ++i) {
-      if (w.points[i].v < prev) result += prev;
-      prev = w.points[i].v;
-    }
-  }
   double duration_to_start = static_cast<double>(first.t - w.range_start) / 1000.0;
   double duration_to_end = static_cast<double>(w.range_end - last.t) / 1000.0;
   double sampled_interval = static_cast<double>(last.t - first.t) / 1000.0;
@@ -347,6 +341,28 @@ std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is
   double factor = extrapolate_to / sampled_interval;
   if (is_rate) factor /= static_cast<double>(w.range_end - w.range_start) / 1000.0;
   return result * factor;
+}
+
+}  // namespace
+
+std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate) {
+  size_t n = w.points.size();
+  if (n < 2) return std::nullopt;
+  double result = w.points.back().v - w.points.front().v;
+  if (is_counter) {
+    double prev = w.points.front().v;
+    for (size_t i = 1; i < n; ++i) {
+      if (w.points[i].v < prev) result += prev;
+      prev = w.points[i].v;
+    }
+  }
+  return Extrapolate(w, result, is_counter, is_rate);
+}
+
+std::optional<double> ExtrapolatedRateWithoutResets(const Window& w, bool is_counter,
+                                                    bool is_rate) {
+  if (w.points.size() < 2) return std::nullopt;
+  return Extrapolate(w, w.points.back().v - w.points.front().v, is_counter, is_rate);
 }
 
 double Quantile(double q, std::span<double> values) {

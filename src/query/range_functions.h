@@ -36,6 +36,11 @@ struct RangeFunctionDef {
   bool drops_name = true;
   // Validates the scalar arguments of one step; nullptr when any value is acceptable.
   Status (*check_args)(std::span<const double> args) = nullptr;
+  // rate and increase: the value of a window without counter resets is
+  // ExtrapolatedRate(w, true, counter_per_second) with no scan over its samples, so callers
+  // that know where a series' resets are can skip the O(window) reset check.
+  bool counter_rate = false;
+  bool counter_per_second = false;
 };
 
 // The definition for `name`, or nullptr if `name` is not a range-vector function.
@@ -44,6 +49,10 @@ const RangeFunctionDef* FindRangeFunction(std::string_view name);
 // Prometheus' rate/increase/delta: the change over the window extrapolated to its boundaries,
 // with counter resets compensated when is_counter; per second when is_rate.
 std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate);
+
+// ExtrapolatedRate of a window whose samples hold no counter reset (no value below its
+// predecessor), in O(1): the same result without scanning the window.
+std::optional<double> ExtrapolatedRateWithoutResets(const Window& w, bool is_counter, bool is_rate);
 
 // Prometheus' quantile of `values` (sorted in place; NaN first): weighted between neighbours;
 // -Inf for q < 0, +Inf for q > 1, NaN for q NaN or no values.

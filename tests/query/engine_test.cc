@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cmath>
 
+#include "query/range_functions.h"
 #include "query_test_util.h"
 #include "strata/query/errors.h"
 #include "strata/query/value.h"
@@ -275,6 +277,48 @@ TEST_CASE("Parallel and single-threaded evaluation give the same result", "[quer
       CHECK(ma[i].labels == mb[i].labels);
       CHECK(ma[i].points == mb[i].points);
     }
+  }
+}
+
+TEST_CASE("rate and increase over windows with and without counter resets match the window formula",
+          "[query][engine]") {
+  QueryFixture f;
+  std::vector<double> v;
+  double c = 0;
+  for (int k = 0; k < 200; ++k) {
+    c = k % 23 == 22 ? 1.5 : c + 0.1 * (k % 7);  // resets, flat stretches, and one NaN
+    v.push_back(k == 101 ? std::nan("") : c);
+  }
+  f.Series(Metric("c"), 0, 10 * kSecond, v);
+  std::vector<Point> pts;
+  for (size_t k = 0; k < v.size(); ++k) pts.push_back({static_cast<Timestamp>(k) * 10 * kSecond, v[k]});
+  for (const char* fn : {"rate", "increase"}) {
+    auto r = f.engine.RangeQuery(f.db, std::string(fn) + "(c[1m])", 0, 2000 * kSecond, 7 * kSecond);
+    REQUIRE(r.ok());
+    const Matrix& m = std::get<Matrix>(r->value);
+    REQUIRE(m.size() == 1);
+    size_t checked = 0;
+    for (Timestamp t = 0; t <= 2000 * kSecond; t += 7 * kSecond) {
+      Window w;
+      w.range_start = t - kMinute;
+      w.range_end = t;
+      w.eval_time = t;
+      auto lo = std::find_if(pts.begin(), pts.end(), [&](const Point& p) { return p.t > w.range_start; });
+      auto hi = std::find_if(lo, pts.end(), [&](const Point& p) { return p.t > t; });
+      w.points = std::span<const Point>(&*lo, static_cast<size_t>(hi - lo));
+      std::optional<double> want = ExtrapolatedRate(w, true, std::string_view(fn) == "rate");
+      auto got = std::find_if(m[0].points.begin(), m[0].points.end(), [&](const Point& p) { return p.t == t; });
+      INFO(fn << " at " << t);
+      REQUIRE(want.has_value() == (got != m[0].points.end()));
+      if (!want) continue;
+      ++checked;
+      if (std::isnan(*want)) {
+        CHECK(std::isnan(got->v));
+      } else {
+        CHECK(got->v == *want);
+      }
+    }
+    CHECK(checked > 250);
   }
 }
 
