@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace strata::http {
 
@@ -12,13 +14,13 @@ void JsonWriter::Separate() {
     return;
   }
   if (!first_.back()) *out_ += ',';
-  first_.back() = false;
+  first_.back() = 0;
 }
 
 JsonWriter& JsonWriter::BeginObject() {
   Separate();
   *out_ += '{';
-  first_.push_back(true);
+  first_.push_back(1);
   return *this;
 }
 
@@ -31,7 +33,7 @@ JsonWriter& JsonWriter::EndObject() {
 JsonWriter& JsonWriter::BeginArray() {
   Separate();
   *out_ += '[';
-  first_.push_back(true);
+  first_.push_back(1);
   return *this;
 }
 
@@ -104,36 +106,43 @@ JsonWriter& JsonWriter::Double(double v) {
 
 JsonWriter& JsonWriter::PromValue(double v) {
   Separate();
-  *out_ += '"';
-  // Shortest round-trip digits into a stack buffer; only exponent forms (rare for metrics)
-  // take the allocating rewrite to fixed notation.
-  char buf[32];
-  auto end = fmt::format_to_n(buf, sizeof buf, "{}", v).out;
-  std::string_view text(buf, static_cast<size_t>(end - buf));
-  if (std::isfinite(v) && text.find('e') == std::string_view::npos) {
-    *out_ += text;
+  // std::to_chars gives the shortest round-trip digits without format-string parsing (fmt's
+  // vformat was a third of the time of a 2,160-point answer). Exponent forms, rare for
+  // metrics, take the allocating rewrite to fixed notation.
+  char buf[40];
+  buf[0] = '"';
+  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof buf - 1, v);
+  std::string_view digits(buf + 1, static_cast<size_t>(end - buf - 1));
+  if (ec == std::errc() && std::isfinite(v) &&
+      std::memchr(digits.data(), 'e', digits.size()) == nullptr) {
+    *end++ = '"';
+    out_->append(buf, static_cast<size_t>(end - buf));
   } else {
+    *out_ += '"';
     *out_ += FormatPromFloat(v);
+    *out_ += '"';
   }
-  *out_ += '"';
   return *this;
 }
 
 JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
   Separate();
-  std::string& o = *out_;
+  char buf[32];
+  char* p = buf;
   if (ms < 0) {
-    o += '-';
+    *p++ = '-';
     ms = -ms;
   }
-  fmt::format_to(std::back_inserter(o), "{}", ms / 1000);
+  p = std::to_chars(p, buf + sizeof buf, ms / 1000).ptr;
   int64_t frac = ms % 1000;
   if (frac != 0) {
-    char buf[5] = {'.', char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10), 0};
-    int len = 4;
-    while (buf[len - 1] == '0') --len;
-    o.append(buf, len);
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + frac / 100);
+    *p++ = static_cast<char>('0' + frac / 10 % 10);
+    *p++ = static_cast<char>('0' + frac % 10);
+    while (p[-1] == '0') --p;
   }
+  out_->append(buf, static_cast<size_t>(p - buf));
   return *this;
 }
 

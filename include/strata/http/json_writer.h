@@ -41,7 +41,7 @@ class JsonWriter {
  private:
   void Separate();
   std::string* out_;
-  std::vector<bool> first_ = {true};  // per open container: no member written yet
+  std::vector<char> first_ = {1};  // per open container: no member written yet (not vector<bool>: hot)
   bool after_key_ = false;
 };
 

@@ -62,7 +62,13 @@ void WriteValue(JsonWriter& w, const query::Value& v) {
 
 Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
   std::string body;
-  body.reserve(4096);
+  size_t estimate = 4096;
+  if (auto* m = std::get_if<query::Matrix>(&r.value)) {
+    for (const auto& series : *m) estimate += 128 + series.points.size() * 32;
+  } else if (auto* v = std::get_if<query::Vector>(&r.value)) {
+    estimate += v->size() * 160;
+  }
+  body.reserve(estimate);
   JsonWriter w(&body);
   w.BeginObject().Key("status").String("success").Key("data");
   WriteValue(w, r.value);
