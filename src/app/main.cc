@@ -109,7 +109,6 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   services.ingest_limits.max_future = cfg->ingest.max_future;
   services.ingest_limits.max_tags = cfg->ingest.max_labels_per_series;
   services.max_body_bytes = cfg->server.max_body_bytes;
-  services.max_inflight_ingest_bytes = cfg->server.max_inflight_ingest_bytes;
   services.start_time = NowMs();
   services.data_dir = cfg->storage.data_dir;
 
@@ -122,6 +121,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   so.io_threads = cfg->server.threads;
   so.query_threads = cfg->query.threads;
   so.max_body_bytes = cfg->server.max_body_bytes;
+  so.max_inflight_body_bytes = cfg->server.max_inflight_body_bytes;
   so.read_timeout = cfg->server.read_timeout;
   http::Server server(so, std::move(router), &metrics);
   if (Status st = server.Start(); !st.ok()) {

@@ -103,12 +103,12 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     return r.failed() ? Result<Config>(r.status()) : cfg;
   }
   if (YAML::Node s = root["server"]; r.Map(s, "server", {"listen", "threads", "max_body_bytes",
-                                                         "read_timeout", "max_inflight_ingest_bytes"})) {
+                                                         "read_timeout", "max_inflight_body_bytes"})) {
     r.String(s, "server", "listen", &cfg.server.listen);
     r.UInt(s, "server", "threads", &cfg.server.threads);
     r.UInt(s, "server", "max_body_bytes", &cfg.server.max_body_bytes);
     r.Dur(s, "server", "read_timeout", &cfg.server.read_timeout);
-    r.UInt(s, "server", "max_inflight_ingest_bytes", &cfg.server.max_inflight_ingest_bytes);
+    r.UInt(s, "server", "max_inflight_body_bytes", &cfg.server.max_inflight_body_bytes);
     if (!r.failed() && !ValidListen(cfg.server.listen)) {
       r.Fail("server.listen", s["listen"], "must be host:port, got \"" + cfg.server.listen + "\"");
     }

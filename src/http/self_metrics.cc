@@ -76,10 +76,14 @@ void SelfMetrics::Render(std::string* out) const {
     }
   }
   fmt::format_to(it,
-                 "# HELP strata_ingest_throttled_requests_total Ingest requests answered 429.\n"
-                 "# TYPE strata_ingest_throttled_requests_total counter\n"
-                 "strata_ingest_throttled_requests_total {}\n",
-                 throttled_.load(std::memory_order_relaxed));
+                 "# HELP strata_http_throttled_requests_total Requests answered 429 because too many "
+                 "body bytes were in flight.\n"
+                 "# TYPE strata_http_throttled_requests_total counter\n"
+                 "strata_http_throttled_requests_total {}\n"
+                 "# HELP strata_http_inflight_body_bytes Request body bytes admitted and not yet answered.\n"
+                 "# TYPE strata_http_inflight_body_bytes gauge\n"
+                 "strata_http_inflight_body_bytes {}\n",
+                 throttled_.load(std::memory_order_relaxed), inflight_body_bytes());
   *out += "# HELP strata_http_request_duration_seconds HTTP request latency by handler.\n"
           "# TYPE strata_http_request_duration_seconds histogram\n";
   for (size_t i = 0; i < request_latency_.size(); ++i) {

@@ -146,9 +146,33 @@ struct Server::Impl {
 
   // Reads one request. A body with a Content-Length is read straight into the request's string
   // with large reads instead of through the parser's 64 KiB steps.
+  // Body bytes held by one request against the server-wide in-flight budget, from its header
+  // until its answer is written.
+  class Admission {
+   public:
+    Admission(std::atomic<uint64_t>& inflight, uint64_t limit) : inflight_(inflight), limit_(limit) {}
+    ~Admission() { Release(); }
+    bool Admit(uint64_t bytes) {
+      Release();
+      uint64_t before = inflight_.fetch_add(bytes);
+      held_ = bytes;
+      // A lone request is always admitted, so a body within max_body_bytes can never starve.
+      return before == 0 || before + bytes <= limit_;
+    }
+    void Release() {
+      if (held_) inflight_.fetch_sub(held_);
+      held_ = 0;
+    }
+
+   private:
+    std::atomic<uint64_t>& inflight_;
+    uint64_t limit_;
+    uint64_t held_ = 0;
+  };
+
   asio::awaitable<beast::error_code> ReadRequest(Connection& conn, beast::flat_buffer& buffer,
                                                  bhttp::request_parser<bhttp::string_body>& parser,
-                                                 Request* out) {
+                                                 Admission* admission, Request* out) {
     auto [ec, n] = co_await bhttp::async_read_header(conn.socket, buffer, parser, as_tuple(use_awaitable));
     if (ec) co_return ec;
     auto length = parser.content_length();
@@ -161,6 +185,7 @@ struct Server::Impl {
       co_return beast::error_code{};
     }
     if (*length > options.max_body_bytes) co_return beast::error_code(bhttp::error::body_limit);
+    if (!admission->Admit(*length)) co_return beast::error_code(asio::error::no_buffer_space);
     *out = parser.release();
     std::string& body = out->body();
     body.resize(*length);
@@ -177,13 +202,15 @@ struct Server::Impl {
 
   asio::awaitable<void> Session(std::shared_ptr<Connection> conn) {
     beast::flat_buffer buffer;
+    Admission admission(metrics->inflight_body_bytes(), options.max_inflight_body_bytes);
     for (;;) {
+      admission.Release();
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(64 * 1024);
       conn->ExpiresAfter(options.read_timeout);
       Request req;
-      beast::error_code ec = co_await ReadRequest(*conn, buffer, parser, &req);
+      beast::error_code ec = co_await ReadRequest(*conn, buffer, parser, &admission, &req);
       if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
           ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor) {
         break;
@@ -195,6 +222,18 @@ struct Server::Impl {
                                             fmt::format("request body exceeds the limit of {} bytes "
                                                         "(server.max_body_bytes)",
                                                         options.max_body_bytes)));
+        co_await LingeringClose(*conn);
+        break;
+      }
+      if (ec == asio::error::no_buffer_space) {
+        metrics->AddThrottled();
+        Request head = parser.is_header_done() ? parser.release() : Request{};
+        head.keep_alive(false);
+        Response res = ErrorResponse(head, 429, "unavailable",
+                                     "too many request bytes in flight (server.max_inflight_body_bytes); "
+                                     "retry later");
+        res.set(bhttp::field::retry_after, "1");
+        co_await Write(*conn, std::move(res));
         co_await LingeringClose(*conn);
         break;
       }
@@ -255,7 +294,9 @@ struct Server::Impl {
                                {"status", std::to_string(status)}});
       }
       bool keep_alive = res.keep_alive();
-      if (!co_await Write(*conn, std::move(res)) || !keep_alive) break;
+      bool written = co_await Write(*conn, std::move(res));
+      admission.Release();  // the body is answered: an idle keep-alive connection holds nothing
+      if (!written || !keep_alive) break;
     }
     beast::error_code ignored;
     conn->socket.shutdown(tcp::socket::shutdown_send, ignored);

@@ -140,5 +140,34 @@ class RemoteWriteTest(unittest.TestCase):
         self.assertIn("strata_wal_fsyncs_total", text)
 
 
+class BackpressureTest(unittest.TestCase):
+    def test_bodies_over_the_inflight_budget_get_429_with_retry_after(self):
+        import socket
+        srv = harness.Server(BINARY, config_text="server:\n  max_inflight_body_bytes: 1000\n").start()
+        try:
+            # A slow client holds 900 bytes of the budget: its body is announced but not sent yet.
+            slow = socket.create_connection(("127.0.0.1", srv.port))
+            slow.sendall(b"POST /api/v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 900\r\n\r\n[")
+            time.sleep(0.3)
+            body = json.dumps([{"name": "it_bp", "value": i} for i in range(20)]).encode()
+            self.assertGreater(len(body), 100)
+            code, headers, data = srv.request("POST", "/api/v1/metrics", body, {"Content-Type": "application/json"})
+            self.assertEqual(code, 429, data)
+            self.assertEqual(headers.get("Retry-After"), "1")
+            # Once the slow request is answered the budget is free again.
+            slow.sendall(b" " * 898 + b"]")
+            reply = slow.recv(4096)
+            self.assertIn(b"202", reply.split(b"\r\n")[0])
+            slow.close()
+            code, _, data = srv.request("POST", "/api/v1/metrics", body, {"Content-Type": "application/json"})
+            self.assertEqual(code, 202, data)
+            text = srv.request("GET", "/metrics")[2].decode()
+            self.assertIn("strata_http_throttled_requests_total 1", text)
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -17,7 +17,7 @@ struct ServerConfig {
   int threads = 0;                          // 0 = one per core
   uint64_t max_body_bytes = 64ull << 20;    // request bodies, after decompression
   Duration read_timeout = 60 * kSecond;
-  uint64_t max_inflight_ingest_bytes = 512ull << 20;  // beyond it ingest answers 429
+  uint64_t max_inflight_body_bytes = 512ull << 20;  // beyond it ingest answers 429
 };
 
 struct StorageConfig {

@@ -41,6 +41,10 @@ class SelfMetrics {
   void AddRejected(std::string_view reason, uint64_t samples);
   void AddThrottled() { throttled_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Bytes of request bodies admitted and not yet answered (the server's backpressure budget).
+  std::atomic<uint64_t>& inflight_body_bytes() { return inflight_body_bytes_; }
+  uint64_t inflight_body_bytes() const { return inflight_body_bytes_.load(std::memory_order_relaxed); }
+
   // Appends the HTTP, ingest and query families.
   void Render(std::string* out) const;
 
@@ -53,6 +57,7 @@ class SelfMetrics {
   std::map<std::string, uint64_t, std::less<>> rejected_;     // GUARDED_BY(mu_)
   Histogram query_latency_;
   std::atomic<uint64_t> throttled_{0};
+  std::atomic<uint64_t> inflight_body_bytes_{0};
 };
 
 }  // namespace strata::http

@@ -19,6 +19,9 @@ struct ServerOptions {
   int io_threads = 0;     // 0 = hardware concurrency
   int query_threads = 0;  // 0 = hardware concurrency
   uint64_t max_body_bytes = 64ull << 20;
+  // Request bodies admitted at once (from their header until their answer is written); a request
+  // that would exceed it is answered 429 with Retry-After before its body is read.
+  uint64_t max_inflight_body_bytes = 512ull << 20;
   Duration read_timeout = 60 * kSecond;
 };
 

@@ -46,8 +46,6 @@ Response HandleSelfMetrics(const Request& req, RequestContext&, Services& s) {
         st.wal_fsync_seconds_sum);
   gauge("strata_storage_disk_bytes", "Bytes on disk of the store (RocksDB files and WAL).", "gauge",
         st.disk_bytes);
-  gauge("strata_ingest_inflight_bytes", "Ingest request bytes being processed.", "gauge",
-        s.inflight_ingest_bytes.load());
   gauge("strata_start_time_seconds", "Process start time.", "gauge", s.start_time / 1000);
   if (s.cache) {
     query::ResultCacheStats cs = s.cache->stats();
@@ -90,7 +88,7 @@ Response HandleAdminHealth(const Request& req, RequestContext&, Services& s) {
   w.Key("wal").BeginObject().Key("status").String("up").Key("bytes").UInt(st.wal_bytes);
   w.Key("fsyncs").UInt(st.wal_fsyncs).EndObject();
   w.Key("ingest").BeginObject().Key("status").String("up");
-  w.Key("inflight_bytes").UInt(s.inflight_ingest_bytes.load());
+  w.Key("inflight_bytes").UInt(s.metrics->inflight_body_bytes());
   w.Key("queue_depth").UInt(st.head_samples).EndObject();
   if (!ec) {
     w.Key("disk").BeginObject().Key("status").String(space.available > (64ull << 20) ? "up" : "down");

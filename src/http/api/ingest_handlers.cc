@@ -10,31 +10,6 @@
 namespace strata::http::api {
 namespace {
 
-// Holds the body's bytes in the in-flight budget for the life of the request; when the budget
-// is spent the request is refused with 429 before any work is done.
-class InflightGuard {
- public:
-  InflightGuard(Services& s, uint64_t bytes) : s_(s), bytes_(bytes) {
-    uint64_t before = s_.inflight_ingest_bytes.fetch_add(bytes_);
-    admitted_ = before == 0 || before + bytes_ <= s_.max_inflight_ingest_bytes;
-  }
-  ~InflightGuard() { s_.inflight_ingest_bytes.fetch_sub(bytes_); }
-  bool admitted() const { return admitted_; }
-
- private:
-  Services& s_;
-  uint64_t bytes_;
-  bool admitted_;
-};
-
-Response Throttled(const Request& req, Services& s) {
-  s.metrics->AddThrottled();
-  Response res = ErrorReply(req, 429, "unavailable",
-                            "too many ingest bytes in flight (server.max_inflight_ingest_bytes); retry later");
-  res.set(bhttp::field::retry_after, "1");
-  return res;
-}
-
 // A storage failure on append: nothing of the batch was acknowledged.
 Response AppendFailed(const Request& req, const Status& st) {
   unsigned code = (st.code() == Status::Code::kResourceExhausted ||
@@ -62,8 +37,6 @@ Response HandleJsonIngest(const Request& req, RequestContext&, Services& s) {
                       fmt::format("unsupported Content-Encoding \"{}\"; use gzip, deflate or none",
                                   std::string_view(req[bhttp::field::content_encoding])));
   }
-  InflightGuard guard(s, req.body().size());
-  if (!guard.admitted()) return Throttled(req, s);
   std::string body;
   if (encoding == ingest::ContentEncoding::kIdentity) {
     body = req.body();
@@ -111,8 +84,6 @@ Response HandleRemoteWrite(const Request& req, RequestContext&, Services& s) {
                       fmt::format("unsupported Content-Encoding \"{}\"; remote_write bodies are snappy",
                                   std::string_view(req[bhttp::field::content_encoding])));
   }
-  InflightGuard guard(s, req.body().size());
-  if (!guard.admitted()) return Throttled(req, s);
   // Decode buffers are kept per I/O thread: reusing their capacity is most of the decode
   // speed for requests of one sample per series.
   thread_local std::string decompressed;

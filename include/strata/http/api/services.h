@@ -33,8 +33,6 @@ struct Services {
   SelfMetrics* metrics = nullptr;
   ingest::Limits ingest_limits;
   uint64_t max_body_bytes = 64ull << 20;
-  uint64_t max_inflight_ingest_bytes = 512ull << 20;
-  std::atomic<uint64_t> inflight_ingest_bytes{0};
   Timestamp start_time = 0;
   std::atomic<bool> ready{false};
   std::string data_dir;  // for the disk-space check of /api/v1/admin/health
