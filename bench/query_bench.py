@@ -2,11 +2,15 @@
 """Query latency and read-back exactness against a Prometheus-compatible query API.
 
   query_bench.py latency --url http://127.0.0.1:PORT --meta DIR/meta.json [--runs 10]
+                         [--queries basic|dashboard] [--budget S]
   query_bench.py verify  --url http://127.0.0.1:PORT --meta DIR/meta.json --expect DIR/expect.tsv
 
 Both print one JSON object. Latency: one untimed warm-up, then `runs` timed runs of each query
 (whole response read, not parsed); median and nearest-rank p95 in ms, plus the series and point
-counts of the answer so results can be compared across servers. Verify: reads each expected
+counts of the answer so results can be compared across servers. `basic` is six queries over
+the data's span less 10 minutes at each end; `dashboard` is what a node_exporter dashboard
+sends over 24 h (and 1 h / 6 h) ranges ending 10 minutes before the data's end, with start and
+end aligned to the step as Grafana aligns them. Verify: reads each expected
 series back with query_range at the series' own timestamps (step = scrape interval, chunks of
 at most one hour) and compares every value bit for bit with what the generator wrote.
 """
@@ -39,6 +43,85 @@ def queries(meta):
        'max by (dc, mountpoint) (node_filesystem_avail_bytes)', 'range', 60),
   ]
   return q
+
+
+def dashboard_queries(meta):
+  """(label, expr, range_s, step_s): a node_exporter dashboard ("Node Exporter Full"-like).
+
+  Fleet panels aggregate all 100 hosts; host panels select one host; two regex selectors over
+  the whole label space; a quantile_over_time with a 1 h window. Steps give ~1,000 points over
+  24 h (90 s), as a 1,000-pixel-wide panel asks for, and 720 / 240 points over 6 h / 1 h.
+  """
+  host = HOST if meta['hosts'] > 7 else 'host-0'
+  day, six, one = 86400, 6 * 3600, 3600
+  cpu_busy = '1 - avg by (host) (rate(node_cpu_seconds_total{mode="idle"}[5m]))'
+  mem_used = '1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes'
+  h = f'host="{host}"'
+  return [
+      ('CPU busy by host', cpu_busy, day, 90),
+      ('CPU busy by host', cpu_busy, six, 30),
+      ('CPU busy by host', cpu_busy, one, 15),
+      ('top 5 hosts by CPU busy', f'topk(5, {cpu_busy})', day, 90),
+      ('load1 of every host', 'node_load1', day, 90),
+      ('load15 average by dc', 'avg by (dc) (node_load15)', day, 90),
+      ('memory used by host', mem_used, day, 90),
+      ('memory used by host', mem_used, six, 30),
+      ('network receive by device',
+       'sum by (device) (rate(node_network_receive_bytes_total[5m]))', day, 90),
+      ('network transmit by device',
+       'sum by (device) (rate(node_network_transmit_bytes_total[5m]))', day, 90),
+      ('disk read+write bytes by host',
+       'sum by (host) (rate(node_disk_read_bytes_total[5m]) + '
+       'rate(node_disk_written_bytes_total[5m]))', day, 90),
+      ('disk I/O time by device', 'rate(node_disk_io_time_seconds_total[5m])', day, 90),
+      ('filesystem used',
+       '1 - node_filesystem_avail_bytes{fstype!="tmpfs"} / '
+       'node_filesystem_size_bytes{fstype!="tmpfs"}', day, 90),
+      ('one host: CPU by mode',
+       f'sum by (mode) (rate(node_cpu_seconds_total{{{h}}}[5m]))', day, 90),
+      ('one host: network receive by device',
+       f'rate(node_network_receive_bytes_total{{{h}}}[5m])', day, 90),
+      ('one host: load 1/5/15', f'{{__name__=~"node_load(1|5|15)",{h}}}', day, 90),
+      ('regex over 33 hosts (3,300 series)',
+       'count by (__name__) ({__name__=~"node_.+",host=~"host-(1|2|3).*"})', day, 90),
+      ('regex over all 10,000 series',
+       'count by (dc) ({__name__=~"node_.+",host=~"host-.+"})', day, 90),
+      ('p95 of load1 over 1 h windows', 'quantile_over_time(0.95, node_load1[1h])', day, 90),
+  ]
+
+
+def range_label(seconds):
+  return f'{seconds // 3600} h' if seconds % 3600 == 0 else f'{seconds // 60} min'
+
+
+def query_plan(meta, query_set):
+  """[(label, path, params, extra fields)] for one query set."""
+  plan = []
+  if query_set == 'dashboard':
+    end_ms = meta['end_ms'] - 600_000
+    for label, expr, range_s, step in dashboard_queries(meta):
+      end_s = end_ms // 1000 // step * step
+      start_s = end_s - range_s
+      if start_s * 1000 < meta['start_ms']:
+        continue
+      plan.append((f'{label} [{range_label(range_s)}, step {step} s]', '/api/v1/query_range',
+                   {'query': expr, 'start': str(start_s), 'end': str(end_s), 'step': str(step),
+                    'nocache': '1'},
+                   {'expr': expr, 'range_s': range_s, 'step_s': step}))
+    return plan
+  start_s = (meta['start_ms'] + 600_000) / 1000.0
+  end_s = (meta['end_ms'] - 600_000) / 1000.0
+  for label, expr, kind, step in queries(meta):
+    if kind == 'instant':
+      plan.append((label, '/api/v1/query',
+                   {'query': expr, 'time': f'{meta["end_ms"] / 1000.0:.3f}'}, {}))
+    else:
+      plan.append((label, '/api/v1/query_range', {
+          'query': expr, 'start': f'{start_s:.3f}', 'end': f'{end_s:.3f}', 'step': str(step),
+          # Result caches off on every server (VictoriaMetrics and strata both honour it):
+          # the latency measured is evaluation, not a cache lookup.
+          'nocache': '1'}, {}))
+  return plan
 
 
 class Client:
@@ -90,21 +173,16 @@ def percentile(sorted_values, p):
 
 
 def latency(args, meta):
+  """Times every query of the set; the budget is shared out so every query gets its turn."""
   client = Client(args.url, args.timeout)
-  start_s = (meta['start_ms'] + 600_000) / 1000.0
-  end_s = (meta['end_ms'] - 600_000) / 1000.0
+  plan = query_plan(meta, args.queries)
   out = []
   deadline = time.monotonic() + args.budget
-  for label, expr, kind, step in queries(meta):
-    if kind == 'instant':
-      path, params = '/api/v1/query', {'query': expr, 'time': f'{meta["end_ms"] / 1000.0:.3f}'}
-    else:
-      path, params = '/api/v1/query_range', {
-          'query': expr, 'start': f'{start_s:.3f}', 'end': f'{end_s:.3f}', 'step': str(step),
-          # Result caches off on every server (VictoriaMetrics and strata both honour it):
-          # the latency measured is evaluation, not a cache lookup.
-          'nocache': '1'}
-    entry = {'query': label}
+  for i, (label, path, params, extra) in enumerate(plan):
+    entry = {'query': label, **extra}
+    # This query's share of what is left of the budget; at least 3 timed runs fit in it
+    # unless the whole budget is gone.
+    share_end = time.monotonic() + (deadline - time.monotonic()) / (len(plan) - i)
     try:
       status, body = client.get(path, params)  # warm-up
       series, points, err = count_answer(body)
@@ -115,8 +193,8 @@ def latency(args, meta):
         continue
       times = []
       for _ in range(args.runs):
-        if time.monotonic() > deadline:
-          entry['error'] = 'time budget exhausted'
+        now = time.monotonic()
+        if now > deadline or (len(times) >= 3 and now > share_end):
           break
         t0 = time.perf_counter()
         status, body = client.get(path, params)
@@ -124,7 +202,9 @@ def latency(args, meta):
         if status != 200:
           entry['error'] = f'HTTP {status}'
           break
-      if times:
+      if not times:
+        entry['error'] = 'time budget exhausted'
+      else:
         times.sort()
         entry.update({'runs': len(times), 'median_ms': times[(len(times) - 1) // 2] if len(times) % 2
                       else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2,
@@ -132,7 +212,7 @@ def latency(args, meta):
     except (OSError, http.client.HTTPException) as e:
       entry['error'] = f'{type(e).__name__}: {e}'
     out.append(entry)
-  return {'queries': out}
+  return {'query_set': args.queries, 'queries': out}
 
 
 def bits(x):
@@ -191,6 +271,7 @@ def main():
   ap.add_argument('--meta', required=True)
   ap.add_argument('--expect')
   ap.add_argument('--runs', type=int, default=10)
+  ap.add_argument('--queries', choices=['basic', 'dashboard'], default='basic')
   ap.add_argument('--timeout', type=float, default=120.0)
   ap.add_argument('--budget', type=float, default=600.0, help='seconds for all latency runs')
   args = ap.parse_args()

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Renders one bench/run.sh run (a directory of <server>.json files) as Markdown tables.
 
-  render_results.py --results DIR --meta DATA/meta.json --command 'bench/run.sh ...' [--write FILE]
+  render_results.py --results DIR --meta DATA/meta.json --command 'bench/run.sh ...'
+                    [--queries basic|dashboard] [--write FILE]
 
-Prints the tables; with --write, also writes them, with machine details, to FILE.
+Prints the tables; with --write, also writes them, with machine details, to FILE, replacing
+only the section of this workload (a `dashboard` query set on a workload whose default is
+`basic` gets a section of its own, `<workload>-dashboard`).
 """
 import argparse
 import datetime
@@ -225,33 +228,152 @@ def render(results, meta, command):
   return '\n'.join(lines)
 
 
+# The issue's targets for the dashboard query set.
+TARGET_VM_RATIO = 0.5      # every query at most half VictoriaMetrics' median
+TARGET_P95_MS = 500.0      # p95 of every 24 h range query, cache off
+DAY_S = 86400
+
+
+def find_query(r, label):
+  for q in (r or {}).get('queries') or []:
+    if q['query'] == label:
+      return q
+  return None
+
+
+def render_dashboard(results, meta):
+  """The dashboard query table, with the two targets checked."""
+  lines = []
+  peers = [s for s in ('vm', 'prometheus') if s in results and status_of(results[s]) is None]
+  qservers = [s for s in ('vm', 'prometheus', 'strata') if s in results]
+  strata = results.get('strata')
+  strata_ok = strata is not None and status_of(strata) is None
+  runs = sorted({q.get('runs') for s in qservers for q in (results[s].get('queries') or [])
+                 if q.get('runs')})
+  runs_text = (f'{runs[0]}' if len(runs) == 1 else f'{runs[0]}–{runs[-1]}') if runs else '?'
+  lines.append(
+      f'Dashboard queries (`--queries dashboard`, listed in `bench/README.md`), ms: median of '
+      f'{runs_text} warm runs after one warm-up, p95 (nearest rank) in parentheses. Result caches '
+      f'off: every request carries `nocache=1`, VictoriaMetrics also runs with '
+      f'`-search.disableCache`, Prometheus has no result cache. Ranges end 10 minutes before the '
+      f'data ends, start and end aligned to the step. "answer" is series/points of strata\'s '
+      f'answer; a peer that answered with other counts is named.')
+  lines.append('')
+  head = '| query [range, step] | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in qservers)
+  head += ''.join(f' | strata ÷ {TITLES[p].replace(" rw", "")}' for p in peers)
+  head += ' | strata p95 < 500 ms (24 h) | answer |'
+  lines.append(head)
+  lines.append('|---' * (3 + len(qservers) + len(peers)) + '|')
+  labels = []
+  for s in qservers:
+    for q in results[s].get('queries') or []:
+      if q['query'] not in labels:
+        labels.append(q['query'])
+  vm_checked, vm_met, vm_worst = 0, 0, None
+  p95_checked, p95_met, p95_worst = 0, 0, None
+  for label in labels:
+    cells = []
+    for s in qservers:
+      st = status_of(results[s])
+      q = find_query(results[s], label)
+      if st is not None:
+        cells.append(st)
+      elif q is None:
+        cells.append('–')
+      elif 'median_ms' in q:
+        cells.append(f'{q["median_ms"]:.1f} ({q["p95_ms"]:.1f})')
+      else:
+        cells.append('error: ' + md_cell(q.get('error', '?')))
+    sq = find_query(strata, label) if strata_ok else None
+    s_med = sq.get('median_ms') if sq else None
+    for p in peers:
+      pq = find_query(results[p], label)
+      cells.append(ratio(s_med, pq.get('median_ms') if pq else None) if strata_ok
+                   else ratio_placeholder(strata))
+    vq = find_query(results.get('vm'), label) if 'vm' in peers else None
+    if s_med is not None and vq and vq.get('median_ms'):
+      vm_checked += 1
+      r = s_med / vq['median_ms']
+      vm_met += r <= TARGET_VM_RATIO
+      if vm_worst is None or r > vm_worst[1]:
+        vm_worst = (label, r)
+    range_s = (sq or find_query(results.get('vm'), label) or {}).get('range_s')
+    if sq is None or range_s != DAY_S:
+      cells.append('')
+    elif 'p95_ms' in sq:
+      p95_checked += 1
+      ok = sq['p95_ms'] < TARGET_P95_MS
+      p95_met += ok
+      if p95_worst is None or sq['p95_ms'] > p95_worst[1]:
+        p95_worst = (label, sq['p95_ms'])
+      cells.append(f'{"yes" if ok else "**no**"} ({sq["p95_ms"]:.0f})')
+    else:
+      cells.append('**no** (error)')
+      p95_checked += 1
+    answer = ''
+    if sq and sq.get('series') is not None:
+      answer = f'{sq["series"]}/{sq["points"]}'
+      for p in peers:
+        pq = find_query(results[p], label)
+        if pq and pq.get('series') is not None and (pq['series'], pq['points']) != (
+            sq['series'], sq['points']):
+          answer += f' ({TITLES[p].split(" ")[0]} {pq["series"]}/{pq["points"]})'
+    cells.append(answer)
+    lines.append(f'| {md_cell(label)} | ' + ' | '.join(cells) + ' |')
+  lines.append('')
+  if not strata_ok:
+    lines.append('Targets: not checked (strata has no figures in this run).')
+    return '\n'.join(lines)
+  if vm_checked:
+    verdict = 'met' if vm_met == vm_checked and vm_checked == len(labels) else '**not met**'
+    lines.append(f'- Target "every query at most half VictoriaMetrics\' median latency" '
+                 f'(strata ÷ VictoriaMetrics ≤ {TARGET_VM_RATIO:.2f}×): {verdict} — '
+                 f'{vm_met} of {len(labels)} queries; worst `{md_cell(vm_worst[0])}` at '
+                 f'{vm_worst[1]:.2f}×.')
+  else:
+    lines.append('- Target "every query at most half VictoriaMetrics\' median latency": not '
+                 'checked (no VictoriaMetrics figures in this run).')
+  if p95_checked:
+    verdict = 'met' if p95_met == p95_checked else '**not met**'
+    worst = f'; worst `{md_cell(p95_worst[0])}` at {p95_worst[1]:.0f} ms' if p95_worst else ''
+    lines.append(f'- Target "p95 under {TARGET_P95_MS:.0f} ms for 24 h ranges over '
+                 f'{meta["series"]:,} series, cache off": {verdict} — {p95_met} of '
+                 f'{p95_checked} 24 h queries{worst}.')
+  return '\n'.join(lines)
+
+
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument('--results', required=True)
   ap.add_argument('--meta', required=True)
   ap.add_argument('--command', default='bench/run.sh')
+  ap.add_argument('--queries', choices=['basic', 'dashboard'], default=None)
   ap.add_argument('--write')
   args = ap.parse_args()
   with open(args.meta) as f:
     meta = json.load(f)
   results = load_results(args.results)
+  default_set = 'dashboard' if meta['workload'] == 'D' else 'basic'
+  query_set = args.queries or default_set
   tables = render(results, meta, args.command)
+  if query_set == 'dashboard':
+    # The ingest table stays; the basic query table is replaced by the dashboard one.
+    tables = tables.split('\n\nQuery latency, ms:')[0] + '\n\n' + render_dashboard(results, meta)
   print(tables)
   if not args.write:
     return
   versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{r["version"]}`' for s, r in results.items()
                        if r.get('version') and s in ('vm', 'prometheus', 'strata'))
-  span_h = (meta['end_ms'] - meta['start_ms']) / 3_600_000
-  wl = meta['workload']
+  wl = meta['workload'] if query_set == default_set else f"{meta['workload']}-{query_set}"
   section = f"""<!-- workload {wl} -->
-## Workload {wl}
+## Workload {wl}{' — query benchmark' if query_set == 'dashboard' else ''}
 
 - Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
 - Machine: {machine()}
 - Command: `{args.command}`
 - Versions: {versions or 'see run log'}
-- Workload {wl} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']} metric names =
-  {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {span_h:g} h,
+- Workload {meta['workload']} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']} metric names =
+  {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {hours_minutes(meta['end_ms'] - meta['start_ms'])},
   {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per request,
   {meta['shards']} connections (one per shard of series, each shard's bodies in time order).
   Request bodies per sample: {body_sizes(meta)}.
@@ -263,7 +385,7 @@ def main():
   if os.path.exists(args.write):
     with open(args.write) as f:
       old = f.read()
-    for m in re.finditer(r'<!-- workload (\w+) -->\n.*?<!-- end workload \1 -->\n', old, re.S):
+    for m in re.finditer(r'<!-- workload ([\w-]+) -->\n.*?<!-- end workload \1 -->\n', old, re.S):
       sections[m.group(1)] = m.group(0)
   sections[wl] = section
   body = '\n'.join(sections[k] for k in sorted(sections))

@@ -2,9 +2,10 @@
 # Side-by-side ingest, disk and query benchmark: VictoriaMetrics, Prometheus and strata on the
 # same pre-generated node_exporter-like workload. See bench/README.md.
 #
-#   bench/run.sh [--workload A|B] [--quick] [--seed N] [--strata PATH]
+#   bench/run.sh [--workload A|B|D] [--quick] [--seed N] [--strata PATH]
 #                [--servers vm,vm-influx,vm-import,prometheus,strata,strata-json]
-#                [--connections N] [--runs N] [--work DIR] [--no-results]
+#                [--queries basic|dashboard] [--query-budget S]
+#                [--connections N] [--runs N] [--work DIR] [--into RESULTS_DIR] [--no-results]
 #
 # STRATA_BIN overrides the strata binary (default: <repo>/build/src/app/strata); when it is
 # missing, strata is skipped with a message. Results land in bench/RESULTS.md unless
@@ -20,11 +21,14 @@ WORKLOAD=A
 QUICK=0
 SEED=1
 STRATA_BIN="${STRATA_BIN:-$REPO/build/src/app/strata}"
-SERVERS="vm,vm-influx,prometheus,strata,strata-json"
+SERVERS=""
+QUERIES=""
+QUERY_BUDGET=900
 CONNECTIONS=2
 RUNS=10
 WORK="${BENCH_WORK:-$REPO/build-bench/work}"
 WRITE_RESULTS=1
+INTO=""
 COMMAND="bench/run.sh${*:+ $*}"
 
 while [[ $# -gt 0 ]]; do
@@ -34,16 +38,31 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED="$2"; shift 2 ;;
     --strata) STRATA_BIN="$2"; shift 2 ;;
     --servers) SERVERS="$2"; shift 2 ;;
+    --queries) QUERIES="$2"; shift 2 ;;
+    --query-budget) QUERY_BUDGET="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --no-results) WRITE_RESULTS=0; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --into) INTO="$2"; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-[[ "$WORKLOAD" == A || "$WORKLOAD" == B ]] || { echo "--workload must be A or B" >&2; exit 2; }
+[[ "$WORKLOAD" == A || "$WORKLOAD" == B || "$WORKLOAD" == D ]] ||
+  { echo "--workload must be A, B or D" >&2; exit 2; }
 if [[ $QUICK == 1 ]]; then WORKLOAD=quick; WRITE_RESULTS=0; fi
+# Workload D is the query benchmark: the dashboard query set over 24 h, and only the servers
+# whose queries are compared (its Influx and JSON bodies would take 28 GB).
+if [[ -z "$SERVERS" ]]; then
+  if [[ $WORKLOAD == D ]]; then SERVERS="vm,prometheus,strata"
+  else SERVERS="vm,vm-influx,prometheus,strata,strata-json"; fi
+fi
+if [[ -z "$QUERIES" ]]; then
+  if [[ $WORKLOAD == D ]]; then QUERIES=dashboard; else QUERIES=basic; fi
+fi
+[[ "$QUERIES" == basic || "$QUERIES" == dashboard ]] ||
+  { echo "--queries must be basic or dashboard" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -120,8 +139,11 @@ fi
 SAMPLES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' "$DATA/meta.json")
 
 RUN_ID="$(date +%Y%m%d-%H%M%S)"
-RES="$WORK/results-$RUN_ID"
+# --into adds this run's servers to an earlier run's results (same workload and cached data),
+# so a long comparison can be run one server at a time and rendered as one table.
+RES="${INTO:-$WORK/results-$RUN_ID}"
 mkdir -p "$RES"
+echo "$COMMAND" >>"$RES/commands.txt"
 log "results of this run: $RES"
 
 # ---- server lifecycle --------------------------------------------------------------------
@@ -278,7 +300,8 @@ run_server() {
 
   log "$name: queries ($RUNS warm runs each)"
   python3 "$BENCH/query_bench.py" latency --url "$url" --meta "$DATA/meta.json" --runs "$RUNS" \
-    --budget 900 >"$RES/$name.queries.json" || log "$name: query run failed"
+    --queries "$QUERIES" --budget "$QUERY_BUDGET" >"$RES/$name.queries.json" ||
+    log "$name: query run failed"
   python3 "$BENCH/query_bench.py" verify --url "$url" --meta "$DATA/meta.json" \
     --expect "$DATA/expect.tsv" >"$RES/$name.verify.json" || log "$name: verify failed"
   local rss_end
@@ -304,7 +327,8 @@ out = {"name": name, "version": version, "samples": samples, "load": load("load"
        "bytes_per_sample_merged": int(merged) / samples,
        "rss_idle_bytes": float(rss_idle), "rss_peak_load_bytes": float(rss_load),
        "rss_peak_end_bytes": float(rss_end),
-       "queries": (load("queries") or {}).get("queries"), "verify": load("verify")}
+       "queries": (load("queries") or {}).get("queries"),
+       "query_set": (load("queries") or {}).get("query_set"), "verify": load("verify")}
 with open(os.path.join(res, f"{name}.json"), "w") as f:
     json.dump(out, f, indent=1)
 PY
@@ -317,7 +341,8 @@ for s in "${server_list[@]}"; do
 done
 
 # ---- report ------------------------------------------------------------------------------
-render_args=(--results "$RES" --meta "$DATA/meta.json" --command "$COMMAND")
+render_args=(--results "$RES" --meta "$DATA/meta.json" --queries "$QUERIES"
+             --command "$(paste -sd';' "$RES/commands.txt" | sed 's/;/; then /g')")
 if [[ $WRITE_RESULTS == 1 ]]; then render_args+=(--write "$BENCH/RESULTS.md"); fi
 python3 "$BENCH/render_results.py" "${render_args[@]}"
 exit

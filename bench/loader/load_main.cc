@@ -2,10 +2,14 @@
 // connections and reports throughput, errors and the server's CPU and peak RSS as JSON.
 //
 //   strata_bench_load --url http://127.0.0.1:PORT/path --dir DIR [--connections 2]
-//                     [--samples N] [--pid SERVER_PID] [--timeout-s 900] [--header 'K: V']...
+//                     [--samples N] [--pid SERVER_PID] [--timeout-s 900] [--max-lead 64]
+//                     [--header 'K: V']...
 //
 // Files named sSS-*.ext belong to shard SS; a shard's files go in name order over one
-// connection (shard % connections), so per-series time order is kept. Headers follow the
+// connection (shard % connections), so per-series time order is kept. No connection runs more
+// than --max-lead files ahead of the slowest unfinished one (0: unpaced): shards cover the same
+// time range, so this bounds how far apart in data time the connections are, which Prometheus
+// needs over long spans (it rejects samples older than its newest minus one hour). Headers follow the
 // extension: .rw = snappy protobuf remote_write 1.0, .json/.jsonl = JSON, .lp = text; a .gz
 // suffix adds Content-Encoding: gzip.
 #include <sys/socket.h>
@@ -19,10 +23,12 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -46,6 +52,7 @@ struct Options {
   double samples = 0;
   pid_t pid = 0;
   double timeout_s = 900;
+  int64_t max_lead = 64;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -58,7 +65,8 @@ struct Target {
 [[noreturn]] void Usage(const std::string& msg) {
   std::fprintf(stderr,
                "error: %s\nusage: strata_bench_load --url http://HOST:PORT/PATH --dir DIR "
-               "[--connections N] [--samples N] [--pid PID] [--timeout-s S] [--header 'K: V']\n",
+               "[--connections N] [--samples N] [--pid PID] [--timeout-s S] [--max-lead FILES] "
+               "[--header 'K: V']\n",
                msg.c_str());
   std::exit(2);
 }
@@ -77,6 +85,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--samples") o.samples = std::stod(value());
     else if (a == "--pid") o.pid = static_cast<pid_t>(std::stol(value()));
     else if (a == "--timeout-s") o.timeout_s = std::stod(value());
+    else if (a == "--max-lead") o.max_lead = std::stoll(value());
     else if (a == "--header") {
       const std::string h = value();
       const size_t colon = h.find(':');
@@ -90,6 +99,7 @@ Options ParseArgs(int argc, char** argv) {
   }
   if (o.url.empty() || o.dir.empty()) Usage("--url and --dir are required");
   if (o.connections < 1 || o.connections > 256) Usage("--connections must be in [1, 256]");
+  if (o.max_lead < 0) Usage("--max-lead must be >= 0");
   return o;
 }
 
@@ -142,6 +152,47 @@ struct Counters {
   std::string first_error;                  // guarded by mu
 };
 
+// Keeps connections within `max_lead` files of each other: a connection about to send its
+// file number i waits until every unfinished connection has sent at least i - max_lead.
+// Thread-safety: all methods may be called from any connection thread.
+class Pacer {
+ public:
+  Pacer(int connections, int64_t max_lead) : sent_(connections, 0), max_lead_(max_lead) {}
+
+  // Blocks until connection `conn` may send its file number `index`, or `stop` is set (polled
+  // every 100 ms so a stopped run never hangs here).
+  void WaitTurn(int conn, int64_t index, const std::atomic<bool>& stop) {
+    if (max_lead_ <= 0) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop.load()) {
+      int64_t slowest = index;
+      for (size_t i = 0; i < sent_.size(); ++i) {
+        if (static_cast<int>(i) != conn) slowest = std::min(slowest, sent_[i]);
+      }
+      if (index - slowest <= max_lead_) return;
+      cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+
+  // Records that connection `conn` has sent `count` files in all.
+  void Sent(int conn, int64_t count) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sent_[conn] = count;
+    }
+    cv_.notify_all();
+  }
+
+  // Connection `conn` has nothing left to send; it no longer holds the others back.
+  void Finished(int conn) { Sent(conn, std::numeric_limits<int64_t>::max()); }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<int64_t> sent_;  // guarded by mu_
+  const int64_t max_lead_;
+};
+
 void RecordError(Counters& c, const std::string& what) {
   c.errors.fetch_add(1);
   std::lock_guard<std::mutex> lock(c.mu);
@@ -151,7 +202,12 @@ void RecordError(Counters& c, const std::string& what) {
 // One connection: posts `files` in order, reconnecting after errors or a server close.
 void RunConnection(const Options& o, const Target& target,
                    const std::vector<std::filesystem::path>& files, Counters& c,
-                   std::chrono::steady_clock::time_point deadline) {
+                   std::chrono::steady_clock::time_point deadline, int conn, Pacer& pacer) {
+  struct FinishOnExit {
+    Pacer& pacer;
+    int conn;
+    ~FinishOnExit() { pacer.Finished(conn); }
+  } finish_on_exit{pacer, conn};
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
@@ -176,7 +232,10 @@ void RunConnection(const Options& o, const Target& target,
     return true;
   };
 
-  for (const auto& file : files) {
+  for (size_t index = 0; index < files.size(); ++index) {
+    const auto& file = files[index];
+    pacer.Sent(conn, static_cast<int64_t>(index));  // files before this one are done with
+    pacer.WaitTurn(conn, static_cast<int64_t>(index), c.stop);
     if (c.stop.load() || std::chrono::steady_clock::now() > deadline) {
       RecordError(c, "deadline reached before all files were sent");
       c.stop = true;
@@ -295,6 +354,10 @@ int Run(const Options& o) {
   const double cpu_before = o.pid > 0 ? ProcessCpuSeconds(o.pid).value_or(-1) : -1;
   const double self_before = SelfCpuSeconds();
   Counters counters;
+  Pacer pacer(o.connections, o.max_lead);
+  for (int i = 0; i < o.connections; ++i) {
+    if (per_conn[i].empty()) pacer.Finished(i);
+  }
   const auto began = std::chrono::steady_clock::now();
   const auto deadline =
       began + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
@@ -302,7 +365,7 @@ int Run(const Options& o) {
   for (int i = 0; i < o.connections; ++i) {
     if (per_conn[i].empty()) continue;
     threads.emplace_back(RunConnection, std::cref(o), std::cref(target), std::cref(per_conn[i]),
-                         std::ref(counters), deadline);
+                         std::ref(counters), deadline, i, std::ref(pacer));
   }
   for (auto& t : threads) t.join();
   const double seconds =

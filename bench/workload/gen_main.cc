@@ -1,6 +1,6 @@
 // strata_bench_gen: writes the benchmark workload as ready-to-post request bodies.
 //
-//   strata_bench_gen --workload A|B|quick --out DIR [--seed N] [--end-ms MS]
+//   strata_bench_gen --workload A|B|D|quick --out DIR [--seed N] [--end-ms MS]
 //                    [--formats rw,json,vmimport,influx] [--samples-per-request 10000]
 //                    [--shards 2]
 //
@@ -39,7 +39,7 @@ struct Options {
 
 [[noreturn]] void Usage(const char* msg) {
   std::fprintf(stderr,
-               "error: %s\nusage: strata_bench_gen --workload A|B|quick --out DIR [--seed N] "
+               "error: %s\nusage: strata_bench_gen --workload A|B|D|quick --out DIR [--seed N] "
                "[--end-ms MS] [--formats rw,json,vmimport,influx] [--samples-per-request N] "
                "[--shards N]\n",
                msg);
@@ -95,11 +95,16 @@ WorkloadParams ParamsFor(const Options& o) {
   } else if (o.workload == "B") {
     p.hosts = 1000;
     p.span_ms = 3600 * 1000LL;
+  } else if (o.workload == "D") {
+    // The dashboard workload: A's fleet over 24 h plus 10 minutes at each end, so a 24 h query
+    // range sits 10 minutes inside the data like A's ranges do.
+    p.hosts = 100;
+    p.span_ms = (24 * 3600 + 20 * 60) * 1000LL;
   } else if (o.workload == "quick") {
     p.hosts = 20;
     p.span_ms = 3600 * 1000LL;
   } else {
-    Usage("workload must be A, B or quick");
+    Usage("workload must be A, B, D or quick");
   }
   if (o.end_ms > 0) {
     p.end_ms = o.end_ms;
