@@ -244,3 +244,185 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
 }
 
 }  // namespace strata::query
+
+namespace strata::query {
+
+// One group's state within one bucket: a cell per step.
+struct GroupCell {
+  double value = 0;
+  double kahan_c = 0;
+  double count = 0;
+};
+
+struct GroupFolder::Bucket {
+  struct Group {
+    Labels labels;
+    Labels first_member;  // the smallest member labels (members arrive in label order)
+    bool drop_name = false;
+    std::vector<GroupCell> cells;
+    std::vector<MeanAccumulator> means;  // avg only
+  };
+  std::vector<Group> groups;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+};
+
+namespace {
+
+// Folds value v into a cell by the operator's rule (the first value initialises the cell).
+inline void FoldCell(AggregateOp op, GroupCell& c, double v) {
+  if (c.count == 0) {
+    c.value = v;
+    c.kahan_c = 0;
+    c.count = 1;
+    return;
+  }
+  c.count += 1;
+  switch (op) {
+    case AggregateOp::kSum: c.value = KahanSumInc(v, c.value, c.kahan_c); break;
+    case AggregateOp::kMin:
+      if (c.value > v || std::isnan(c.value)) c.value = v;
+      break;
+    case AggregateOp::kMax:
+      if (c.value < v || std::isnan(c.value)) c.value = v;
+      break;
+    default: break;
+  }
+}
+
+// Folds another bucket's cell into `dst`.
+inline void MergeCell(AggregateOp op, GroupCell& dst, const GroupCell& src) {
+  if (src.count == 0) return;
+  if (dst.count == 0) {
+    dst = src;
+    return;
+  }
+  dst.count += src.count;
+  switch (op) {
+    case AggregateOp::kSum:
+      dst.value = KahanSumInc(src.value, dst.value, dst.kahan_c);
+      dst.kahan_c += src.kahan_c;
+      break;
+    case AggregateOp::kMin:
+      if (dst.value > src.value || std::isnan(dst.value)) dst.value = src.value;
+      break;
+    case AggregateOp::kMax:
+      if (dst.value < src.value || std::isnan(dst.value)) dst.value = src.value;
+      break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+bool GroupFolder::Supports(const AggregateArgs& args) {
+  if (args.param != nullptr) return false;
+  switch (args.op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup: return true;
+    default: return false;
+  }
+}
+
+GroupFolder::GroupFolder(const AggregateArgs& args, const Grid& grid, size_t buckets)
+    : args_(args), grid_(grid), buckets_(std::max<size_t>(buckets, 1)) {}
+
+GroupFolder::~GroupFolder() = default;
+
+size_t GroupFolder::buckets() const { return buckets_.size(); }
+
+void GroupFolder::Add(size_t bucket, const EvalSeries& series) {
+  Bucket& b = buckets_[bucket];
+  Labels gl = GroupLabels(series.labels, args_.grouping, args_.without);
+  auto& candidates = b.by_hash[gl.Hash()];
+  uint32_t g = UINT32_MAX;
+  for (uint32_t cand : candidates) {
+    if (b.groups[cand].labels == gl) g = cand;
+  }
+  if (g == UINT32_MAX) {
+    g = static_cast<uint32_t>(b.groups.size());
+    Bucket::Group group;
+    group.labels = std::move(gl);
+    group.first_member = series.labels;
+    group.cells.resize(grid_.steps());
+    if (args_.op == AggregateOp::kAvg) group.means.resize(grid_.steps());
+    b.groups.push_back(std::move(group));
+    candidates.push_back(g);
+  }
+  Bucket::Group& group = b.groups[g];
+  group.drop_name = group.drop_name || series.drop_name;
+  const AggregateOp op = args_.op;
+  if (op == AggregateOp::kAvg) {
+    for (const Point& p : series.points) {
+      size_t i = grid_.IndexOf(p.t);
+      group.cells[i].count += 1;
+      group.means[i].Add(p.v);
+    }
+    return;
+  }
+  for (const Point& p : series.points) FoldCell(op, group.cells[grid_.IndexOf(p.t)], p.v);
+}
+
+Result<EvalMatrix> GroupFolder::Finish(EvalContext& ctx) {
+  const AggregateOp op = args_.op;
+  // Combine the buckets in index order.
+  std::vector<Bucket::Group> all;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  for (Bucket& b : buckets_) {
+    if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+    for (Bucket::Group& src : b.groups) {
+      auto& candidates = by_hash[src.labels.Hash()];
+      Bucket::Group* dst = nullptr;
+      for (uint32_t cand : candidates) {
+        if (all[cand].labels == src.labels) dst = &all[cand];
+      }
+      if (dst == nullptr) {
+        candidates.push_back(static_cast<uint32_t>(all.size()));
+        all.push_back(std::move(src));
+        continue;
+      }
+      dst->drop_name = dst->drop_name || src.drop_name;
+      if (src.first_member < dst->first_member) dst->first_member = src.first_member;
+      for (size_t i = 0; i < src.cells.size(); ++i) {
+        if (op == AggregateOp::kAvg) {
+          dst->cells[i].count += src.cells[i].count;
+          dst->means[i].Merge(src.means[i]);
+        } else {
+          MergeCell(op, dst->cells[i], src.cells[i]);
+        }
+      }
+    }
+    b.groups.clear();
+  }
+  std::sort(all.begin(), all.end(), [](const Bucket::Group& a, const Bucket::Group& b) {
+    return a.first_member < b.first_member;
+  });
+  EvalMatrix out;
+  out.reserve(all.size());
+  uint64_t points = 0;
+  for (Bucket::Group& group : all) {
+    EvalSeries s{std::move(group.labels), {}, group.drop_name};
+    for (size_t i = 0; i < group.cells.size(); ++i) {
+      const GroupCell& c = group.cells[i];
+      if (c.count == 0) continue;
+      double v = 0;
+      switch (op) {
+        case AggregateOp::kSum: v = c.value + c.kahan_c; break;
+        case AggregateOp::kAvg: v = group.means[i].Mean(); break;
+        case AggregateOp::kCount: v = c.count; break;
+        case AggregateOp::kGroup: v = 1; break;
+        default: v = c.value; break;
+      }
+      s.points.push_back({grid_.At(i), v});
+    }
+    points += s.points.size();
+    if (!s.points.empty()) out.push_back(std::move(s));
+  }
+  if (Status s = ctx.AddSamples(points); !s.ok()) return s;
+  return out;
+}
+
+}  // namespace strata::query

@@ -26,6 +26,35 @@ struct AggregateArgs {
 Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input, const Grid& grid,
                              EvalContext& ctx);
 
+// Folds instant-vector series into the groups of a sum, avg, min, max, count or group
+// aggregation as they are produced, so the input is never materialised. Series are added to
+// one of `buckets` independent buckets; Finish combines the buckets in index order, so a fixed
+// assignment of series to buckets gives the same result whatever the order between buckets.
+// Within a bucket, series must come in label order (as Aggregate sees its input).
+// Thread-safety: Add for different buckets may run concurrently; one bucket is used by one
+// thread at a time; Finish after all Adds.
+class GroupFolder {
+ public:
+  // Whether `args` is an aggregation GroupFolder computes (no parameter, per-step fold).
+  static bool Supports(const AggregateArgs& args);
+
+  GroupFolder(const AggregateArgs& args, const Grid& grid, size_t buckets);
+  ~GroupFolder();
+
+  size_t buckets() const;
+  // Folds one series (points on the grid) into `bucket`.
+  void Add(size_t bucket, const EvalSeries& series);
+  // The aggregation result, groups ordered by their first member series (as Aggregate orders
+  // them for an instant query). Counts the result against max_samples.
+  Result<EvalMatrix> Finish(EvalContext& ctx);
+
+ private:
+  struct Bucket;
+  const AggregateArgs& args_;
+  Grid grid_;
+  std::vector<Bucket> buckets_;
+};
+
 // Labels of the group a series belongs to: only `grouping` for by, all but `grouping` and
 // __name__ for without.
 Labels GroupLabels(const Labels& labels, const std::vector<std::string>& grouping, bool without);

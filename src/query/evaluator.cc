@@ -61,6 +61,18 @@ Labels AbsentLabels(const Expr& arg) {
   return Labels(std::move(out));
 }
 
+// Label-hash buckets of a streamed aggregation: fixed, so results do not depend on the pool
+// size; more than the cores of a typical server so every pool thread gets work.
+constexpr size_t kFoldBuckets = 8;
+
+// A sink that folds each streamed series into its bucket of `fold`.
+SeriesSink FoldInto(GroupFolder& fold) {
+  return [&fold](size_t bucket, EvalSeries&& series) {
+    fold.Add(bucket, series);
+    return Status::Ok();
+  };
+}
+
 Status Unsupported(std::string_view what) {
   return Status::InvalidArgument(fmt::format("{} is not supported by this server", what));
 }
@@ -157,7 +169,7 @@ Result<std::string> Evaluator::EvalString(const Expr& e, const Grid& grid) {
 }
 
 Result<Evaluated> Evaluator::EvalVectorSelector(const VectorSelector& vs, const Grid& grid,
-                                                bool sample_time_as_value) {
+                                                bool sample_time_as_value, GroupFolder* fold) {
   if (vs.anchored || vs.smoothed) return Unsupported("the anchored/smoothed selector modifier");
   auto offset = ResolveDuration(vs.offset, vs.offset_expr);
   if (!offset.ok()) return offset.status();
@@ -166,12 +178,17 @@ Result<Evaluated> Evaluator::EvalVectorSelector(const VectorSelector& vs, const 
   const Duration lookback = ctx_.options().lookback_delta;
   auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
   Timestamp first = eval_time(0), last = eval_time(grid.steps() - 1);
-  auto m = StreamSeries(storage_, vs.matchers, first - lookback + 1, last, true, ctx_,
-                        [&](std::span<const Point> raw, EvalSeries* out) {
-                          SelectInstant(raw, grid, eval_time, lookback, sample_time_as_value,
-                                        &out->points);
-                          return Status::Ok();
-                        });
+  SeriesTransform transform = [&](std::span<const Point> raw, EvalSeries* out) {
+    SelectInstant(raw, grid, eval_time, lookback, sample_time_as_value, &out->points);
+    return Status::Ok();
+  };
+  if (fold != nullptr) {
+    Status s = StreamSeriesTo(storage_, vs.matchers, first - lookback + 1, last, true, ctx_,
+                              transform, fold->buckets(), FoldInto(*fold));
+    if (!s.ok()) return s;
+    return VectorValue({});
+  }
+  auto m = StreamSeries(storage_, vs.matchers, first - lookback + 1, last, true, ctx_, transform);
   if (!m.ok()) return m.status();
   return VectorValue(std::move(*m));
 }
@@ -231,7 +248,8 @@ Result<Evaluated> Evaluator::EvalSubquery(const SubqueryExpr& sq, const Grid& gr
   return out;
 }
 
-Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& grid) {
+Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& grid,
+                                               GroupFolder* fold) {
   const RangeFunctionDef* def = FindRangeFunction(call.name);
   const size_t steps = grid.steps();
   const size_t matrix_arg = static_cast<size_t>(def->scalar_args_before);
@@ -303,10 +321,16 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     const Duration off = *offset, rng = *range;
     std::function<Timestamp(size_t)> eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
     Timestamp first = eval_time(0), last = eval_time(steps - 1);
-    auto m = StreamSeries(storage_, vs.matchers, first - rng + 1, last, false, ctx_,
-                          [&](std::span<const Point> raw, EvalSeries* out) {
-                            return apply(raw, eval_time, rng, out);
-                          });
+    SeriesTransform transform = [&](std::span<const Point> raw, EvalSeries* out) {
+      return apply(raw, eval_time, rng, out);
+    };
+    if (fold != nullptr) {
+      Status s = StreamSeriesTo(storage_, vs.matchers, first - rng + 1, last, false, ctx_,
+                                transform, fold->buckets(), FoldInto(*fold));
+      if (!s.ok()) return s;
+      return VectorValue({});
+    }
+    auto m = StreamSeries(storage_, vs.matchers, first - rng + 1, last, false, ctx_, transform);
     if (!m.ok()) return m.status();
     return VectorValue(std::move(*m));
   }
@@ -327,6 +351,12 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
   });
   for (const Status& st : status) {
     if (!st.ok()) return st;
+  }
+  if (fold != nullptr) {
+    for (const EvalSeries& s : out) {
+      if (!s.points.empty()) fold->Add(0, s);
+    }
+    return VectorValue({});
   }
   return VectorValue(std::move(out));
 }
@@ -541,6 +571,26 @@ Result<Evaluated> Evaluator::EvalAggregate(const AggregateExpr& agg, const Grid&
       if (!s.ok()) return s.status();
       param = std::move(*s);
       args.param = &param;
+    }
+  }
+  if (GroupFolder::Supports(args)) {
+    // sum/avg/min/max/count/group straight over a selector or a range function of one: fold
+    // each series into its group as it is read, never building the input vector.
+    const Expr& inner = Unwrap(*agg.expr);
+    const auto* vs = inner.As<VectorSelector>();
+    const auto* call = inner.As<Call>();
+    const RangeFunctionDef* def = call != nullptr ? FindRangeFunction(call->name) : nullptr;
+    const bool over_selector =
+        def != nullptr && Unwrap(*call->args[static_cast<size_t>(def->scalar_args_before)])
+                                  .As<MatrixSelector>() != nullptr;
+    if (vs != nullptr || over_selector) {
+      GroupFolder fold(args, grid, kFoldBuckets);
+      Result<Evaluated> r = vs != nullptr ? EvalVectorSelector(*vs, grid, false, &fold)
+                                          : EvalRangeFunction(*call, grid, &fold);
+      if (!r.ok()) return r.status();
+      auto out = fold.Finish(ctx_);
+      if (!out.ok()) return out.status();
+      return VectorValue(std::move(*out));
     }
   }
   auto input = EvalVector(*agg.expr, grid);

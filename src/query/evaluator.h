@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregation.h"
 #include "eval_context.h"
 #include "strata/query/ast.h"
 #include "strata/storage/storage.h"
@@ -49,12 +50,15 @@ class Evaluator {
 
  private:
   Result<Evaluated> EvalNode(const Expr& e, const Grid& grid);
+  // With `fold`, the selected series are folded into it instead of returned (the result is
+  // then empty).
   Result<Evaluated> EvalVectorSelector(const VectorSelector& vs, const Grid& grid,
-                                       bool sample_time_as_value);
+                                       bool sample_time_as_value, GroupFolder* fold = nullptr);
   Result<Evaluated> EvalMatrixSelector(const MatrixSelector& ms, const Grid& grid);
   Result<Evaluated> EvalSubquery(const SubqueryExpr& sq, const Grid& grid);
   Result<Evaluated> EvalCall(const Call& call, const Grid& grid);
-  Result<Evaluated> EvalRangeFunction(const Call& call, const Grid& grid);
+  Result<Evaluated> EvalRangeFunction(const Call& call, const Grid& grid,
+                                      GroupFolder* fold = nullptr);
   Result<Evaluated> EvalAggregate(const AggregateExpr& agg, const Grid& grid);
   Result<Evaluated> EvalBinary(const BinaryExpr& bin, const Grid& grid);
   Result<Evaluated> EvalUnary(const UnaryExpr& un, const Grid& grid);

@@ -53,6 +53,32 @@ class MeanAccumulator {
   }
   double count() const { return count_; }
 
+  // Adds the values `o` accumulated, as if they had come after this one's (the result may
+  // differ from adding them one by one in the last bits).
+  void Merge(const MeanAccumulator& o) {
+    if (o.count_ == 0) return;
+    if (count_ == 0) {
+      *this = o;
+      return;
+    }
+    const double n = count_ + o.count_;
+    if (!incremental_ && !o.incremental_) {
+      double c = c_ + o.c_;
+      double s = KahanSumInc(o.sum_, sum_, c);
+      if (!std::isinf(s)) {
+        sum_ = s;
+        c_ = c;
+        count_ = n;
+        return;
+      }
+    }
+    // Weighted means never overflow where the sum would.
+    mean_ = Mean() * (count_ / n) + o.Mean() * (o.count_ / n);
+    c_ = 0;
+    count_ = n;
+    incremental_ = true;
+  }
+
  private:
   double count_ = 0;
   double sum_ = 0, c_ = 0, mean_ = 0;

@@ -60,16 +60,22 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
 
 }  // namespace
 
-Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
-                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
-                                const SeriesTransform& transform) {
-  if (mint > maxt) return EvalMatrix{};
+namespace {
+
+// Runs every series of `buckets` label-hash buckets through `transform` and `sink`; bucket b
+// is served by part b % parts of the pool, so each bucket stays on one thread.
+Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                     Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                     const SeriesTransform& transform, size_t buckets, bool release_after_sink,
+                     const SeriesSink& sink) {
+  if (mint > maxt) return Status::Ok();
   // Each part selects on its own querier (a querier belongs to one thread) and works on the
-  // series whose label hash falls into it, so iterator construction, storage reads and
+  // series whose label hash falls into its buckets, so iterator construction, storage reads and
   // decoding all run in parallel, and a series appearing between two selects is still handled
   // by exactly one part.
-  const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
-  std::vector<EvalMatrix> outs(parts);
+  buckets = std::max<size_t>(buckets, 1);
+  const size_t parts =
+      std::min(buckets, ctx.pool() == nullptr ? size_t{1} : ctx.pool()->concurrency());
   std::vector<Status> status(parts);
   ParallelFor(ctx, parts, [&](size_t part) {
     std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
@@ -86,19 +92,40 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
     std::vector<Point> buf;
     while (ss.Next()) {
       const Labels& labels = ss.labels();
-      if (parts > 1 && labels.Hash() % parts != part) continue;
+      const size_t bucket = buckets > 1 ? labels.Hash() % buckets : 0;
+      if (bucket % parts != part) continue;
       EvalSeries series{labels, {}, false};
       std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
       status[part] =
           DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
       if (!status[part].ok()) return;
-      if (!series.points.empty()) outs[part].push_back(std::move(series));
+      if (series.points.empty()) continue;
+      const size_t n = series.points.size();
+      status[part] = sink(bucket, std::move(series));
+      if (release_after_sink) ctx.ReleaseSamples(n);
+      if (!status[part].ok()) return;
     }
     status[part] = FromStorage(ss.Err());
   });
   for (const Status& s : status) {
     if (!s.ok()) return s;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                                const SeriesTransform& transform) {
+  const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
+  std::vector<EvalMatrix> outs(parts);
+  Status s = StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, parts,
+                           false, [&](size_t bucket, EvalSeries&& series) {
+                             outs[bucket].push_back(std::move(series));
+                             return Status::Ok();
+                           });
+  if (!s.ok()) return s;
   if (parts == 1) return std::move(outs[0]);
   size_t total = 0;
   for (const auto& o : outs) total += o.size();
@@ -108,6 +135,13 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
   std::sort(out.begin(), out.end(),
             [](const EvalSeries& a, const EvalSeries& b) { return a.labels < b.labels; });
   return out;
+}
+
+Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink) {
+  return StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, buckets, true,
+                       sink);
 }
 
 Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,

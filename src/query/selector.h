@@ -31,6 +31,19 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
                                 Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                                 const SeriesTransform& transform);
 
+// Receives a streamed series (non-empty points). Calls for one bucket come from one thread at a
+// time, in label order; different buckets may be served concurrently.
+using SeriesSink = std::function<Status(size_t bucket, EvalSeries&& series)>;
+
+// StreamSeries that hands every transformed series to `sink` instead of keeping it. The series
+// are spread over `buckets` buckets by label hash, independently of the pool's size, so state
+// kept per bucket needs no locking and combining the buckets in index order gives the same
+// result at any parallelism. A series' points stop counting against max_samples once the sink
+// has returned. The first failure (of the sink or of reading) is returned.
+Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink);
+
 // StreamSeries that keeps the raw samples.
 Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                               Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx);

@@ -1,5 +1,7 @@
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "query_test_util.h"
 #include "strata/query/errors.h"
 
@@ -127,6 +129,75 @@ TEST_CASE("Aggregations run per step in range queries", "[query][aggregation]") 
   Matrix m = f.Range("sum(m)", 0, 2 * kMinute, kMinute);
   REQUIRE(m.size() == 1);
   CHECK(m[0].points == std::vector<Point>{{0, 1}, {60000, 12}, {120000, 23}});
+}
+
+
+// Values of a range-query matrix as label string -> points, for comparing two queries.
+std::map<std::string, std::vector<Point>> ByLabels(QueryFixture& f, const std::string& q) {
+  auto r = f.engine.RangeQuery(f.db, q, 0, 10 * kMinute, 20 * kSecond);
+  INFO(q << " -> " << r.status().ToString());
+  REQUIRE(r.ok());
+  std::map<std::string, std::vector<Point>> out;
+  for (const auto& s : std::get<Matrix>(r->value)) out[s.labels.ToString()] = s.points;
+  return out;
+}
+
+TEST_CASE("Aggregations folded while reading storage equal aggregating the whole input vector",
+          "[query][aggregation]") {
+  for (size_t parallelism : {1, 3}) {
+    EngineOptions options;
+    options.parallelism = parallelism;
+    QueryFixture f(options);
+    for (int i = 0; i < 60; ++i) {
+      std::vector<double> v;
+      for (int k = 0; k < 60; ++k) {
+        double x = k * (i % 7 + 1) * 0.37 + i;
+        if (i == 5 && k == 30) x = std::nan("");
+        if (i == 9 && k > 40) x = 1e308;
+        if (i == 11 && k % 9 == 0) x = -1.25;
+        v.push_back(x);
+      }
+      // Series start at different times, so groups have members at some steps only.
+      f.Series(Metric("c", {{"i", std::to_string(i)}, {"g", std::to_string(i % 4)}}),
+               (i % 5) * kMinute, 10 * kSecond, v);
+    }
+    for (const char* op : {"sum", "avg", "min", "max", "count", "group"}) {
+      for (const char* inner : {"rate(c[1m])", "c", "max_over_time(c[2m])", "c{g!=\"1\"}"}) {
+        // "* 1" changes no value but makes the input an evaluated vector (no folding).
+        std::string folded = fmt::format("{} by (g) ({})", op, inner);
+        std::string whole = fmt::format("{} by (g) ({} * 1)", op, inner);
+        auto a = ByLabels(f, folded);
+        auto b = ByLabels(f, whole);
+        INFO(folded << " with parallelism " << parallelism);
+        REQUIRE(a.size() == b.size());
+        for (const auto& [labels, pts] : a) {
+          REQUIRE(b.count(labels) == 1);
+          const auto& want = b.at(labels);
+          REQUIRE(pts.size() == want.size());
+          for (size_t k = 0; k < pts.size(); ++k) {
+            CHECK(pts[k].t == want[k].t);
+            if (std::isnan(want[k].v)) {
+              CHECK(std::isnan(pts[k].v));
+            } else {
+              CHECK(pts[k].v == Approx(want[k].v).epsilon(1e-12));
+            }
+          }
+        }
+      }
+    }
+    // An instant query lists groups in the order of their first member, as before folding.
+    CHECK(f.Order("sum by (g) (c)", 5 * kMinute) == f.Order("sum by (g) (c * 1)", 5 * kMinute));
+    CHECK(f.Order("max without (i) (c)", 5 * kMinute) ==
+          f.Order("max without (i) (c * 1)", 5 * kMinute));
+  }
+}
+
+TEST_CASE("avg folded from several buckets does not overflow on large values",
+          "[query][aggregation]") {
+  QueryFixture f;
+  for (int i = 0; i < 32; ++i) f.db.Append(Metric("big", {{"i", std::to_string(i)}}), 0, 1.5e308);
+  CHECK(f.Vec("avg(big)", 0).at("{}") == Approx(1.5e308));
+  CHECK(f.Vec("count(big)", 0).at("{}") == 32);
 }
 
 }  // namespace
