@@ -43,9 +43,10 @@ METHOD = """How each figure is taken:
 - Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for a dozen
   series (counters, gauges, a constant and both full-entropy series of host-7, three series of
   the last host), compared bit for bit with the generator's values.
-- Query caches: VictoriaMetrics runs with `-search.disableCache`, so every warm run computes its
-  answer (with its rollup-result cache on, repeats of these queries take 0.3–8 ms); Prometheus has
-  no result cache; strata runs with its defaults.
+- Query caches: every range query carries `nocache=1`, which strata and VictoriaMetrics honour
+  by skipping their result caches; VictoriaMetrics also runs with `-search.disableCache`, so every
+  warm run computes its answer (with its rollup-result cache on, repeats of these queries take
+  0.3–8 ms); Prometheus has no result cache.
 - The machine is shared with compilers of the other engineers; "server CPU cores busy" shows how
   much CPU each server actually got during its load. CPU seconds per million samples is the
   figure least disturbed by that.
