@@ -1,7 +1,8 @@
 // Measures PromQL evaluation over a real store (not a CTest; build target query_engine_bench).
 // Loads 10,000 node_cpu_seconds_total series (100 hosts x 10 cpus x 10 modes) x 6 h at 10 s
 // into a fresh store in a temporary directory, optionally flushes it to RocksDB, then times
-// queries over the last 5h40m at a 60 s step and prints the median of several runs.
+// queries over the last 5h40m at a 60 s step (and one instant query of one series' raw samples
+// over 6 h) and prints the median of several runs.
 //   query_engine_bench [--flush] [--runs N] [--parallelism N] [--query Q]
 #include <unistd.h>
 
@@ -82,9 +83,11 @@ int Main(int argc, char** argv) {
                                 {"host", hosts[h]},
                                 {"mode", modes[m]}};
           batch.BeginSeries(labels);
-          const double per_sample = 0.1 * (1 + (h * 7 + c * 3 + m) % 10);
+          // CPU seconds in hundredths, as node_exporter reports them (decimal chunks).
+          const int64_t centi_per_sample = 10 * (1 + (h * 7 + c * 3 + m) % 10);
           for (Timestamp t = from; t < from + kBatchSpan; t += kInterval) {
-            batch.AddSample(kBase + t, per_sample * static_cast<double>(t / kInterval));
+            batch.AddSample(kBase + t,
+                            static_cast<double>(centi_per_sample * (t / kInterval)) / 100.0);
           }
         }
       }
@@ -117,8 +120,11 @@ int Main(int argc, char** argv) {
       "sum(rate(node_cpu_seconds_total{mode=\"mode1\"}[5m]))",
       "avg_over_time(node_cpu_seconds_total{host=\"host-1\"}[5m])",
       "max by (mode) (node_cpu_seconds_total)",
+      // An instant query (the raw samples of one series over the whole span).
+      "node_cpu_seconds_total{host=\"host-1\",cpu=\"0\",mode=\"mode0\"}[6h]",
   };
   for (const char* q : queries) {
+    const bool instant = std::strstr(q, "[6h]") != nullptr;
     if (only != nullptr && std::strcmp(only, q) != 0) continue;
     std::vector<double> times, cpu;
     QueryStats stats;
@@ -126,7 +132,7 @@ int Main(int argc, char** argv) {
     for (int i = 0; i < runs; ++i) {
       auto t0 = std::chrono::steady_clock::now();
       double c0 = CpuSeconds();
-      auto r = engine.RangeQuery(*db, q, start, end, kMinute);
+      auto r = instant ? engine.InstantQuery(*db, q, end) : engine.RangeQuery(*db, q, start, end, kMinute);
       times.push_back(Seconds(t0) * 1000);
       cpu.push_back((CpuSeconds() - c0) * 1000);
       if (!r.ok()) {
@@ -134,11 +140,11 @@ int Main(int argc, char** argv) {
         return 1;
       }
       stats = r->stats;
-      series = std::get<Matrix>(r->value).size();
+      series = std::holds_alternative<Matrix>(r->value) ? std::get<Matrix>(r->value).size() : 0;
     }
     std::sort(times.begin(), times.end());
     std::sort(cpu.begin(), cpu.end());
-    std::printf("%s\n  wall median %.1f ms, min %.1f ms; cpu median %.1f ms (%zu series out, %llu "
+    std::printf("%s\n  wall median %.2f ms, min %.2f ms; cpu median %.2f ms (%zu series out, %llu "
                 "series / %llu samples loaded, peak %llu)\n",
                 q, times[times.size() / 2], times[0], cpu[cpu.size() / 2], series,
                 static_cast<unsigned long long>(stats.series_loaded),
