@@ -271,8 +271,8 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     }
   }
   // The function's points of one series; thread-safe.
-  auto apply = [&](std::span<const Point> pts, const std::function<Timestamp(size_t)>& eval_time,
-                   Duration range, EvalSeries* out) {
+  auto apply = [&](std::span<const Point> pts, const auto& eval_time, Duration range,
+                   EvalSeries* out) {
     Status status;
     out->drop_name = out->drop_name || def->drops_name;
     // rate/increase: resets[k] counts the counter resets among pts[1..k], so a window without
@@ -319,7 +319,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     if (!range.ok()) return range.status();
     const std::optional<Timestamp> at = ResolveAt(vs.at);
     const Duration off = *offset, rng = *range;
-    std::function<Timestamp(size_t)> eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
+    auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
     Timestamp first = eval_time(0), last = eval_time(steps - 1);
     SeriesTransform transform = [&](std::span<const Point> raw, EvalSeries* out) {
       return apply(raw, eval_time, rng, out);
@@ -337,7 +337,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
 
   auto rv = Eval(*call.args[matrix_arg], grid);
   if (!rv.ok()) return rv.status();
-  std::function<Timestamp(size_t)> eval_time = [&](size_t i) {
+  auto eval_time = [&](size_t i) {
     return EvalTime(grid, i, rv->at, rv->offset);
   };
   EvalMatrix out(rv->series.size());

@@ -153,39 +153,4 @@ Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Mat
                       });
 }
 
-void SelectInstant(std::span<const Point> raw, const Grid& grid,
-                   const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
-                   bool sample_time_as_value, std::vector<Point>* out) {
-  const size_t steps = grid.steps();
-  size_t hi = 0;  // first sample with t > eval time
-  for (size_t i = 0; i < steps; ++i) {
-    Timestamp te = eval_time(i);
-    while (hi < raw.size() && raw[hi].t <= te) ++hi;
-    if (hi == 0) continue;
-    const Point& p = raw[hi - 1];
-    if (p.t <= te - lookback || IsStaleNaN(p.v)) continue;
-    out->push_back({grid.At(i), sample_time_as_value ? static_cast<double>(p.t) / 1000.0 : p.v});
-  }
-}
-
-void ForEachWindow(std::span<const Point> pts, const Grid& grid,
-                   const std::function<Timestamp(size_t)>& eval_time, Duration range,
-                   const std::function<void(size_t, const Window&)>& fn) {
-  size_t lo = 0, hi = 0;
-  const size_t steps = grid.steps();
-  for (size_t i = 0; i < steps; ++i) {
-    Timestamp end = eval_time(i);
-    Timestamp start = end - range;
-    while (lo < pts.size() && pts[lo].t <= start) ++lo;
-    if (hi < lo) hi = lo;
-    while (hi < pts.size() && pts[hi].t <= end) ++hi;
-    Window w;
-    w.points = pts.subspan(lo, hi - lo);
-    w.range_start = start;
-    w.range_end = end;
-    w.eval_time = grid.At(i);
-    fn(i, w);
-  }
-}
-
 }  // namespace strata::query

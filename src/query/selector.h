@@ -51,16 +51,44 @@ Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Mat
 // For each step i of `grid`, the newest sample of `raw` in (eval_time(i) - lookback,
 // eval_time(i)], placed at grid.At(i); a stale newest sample yields nothing. eval_time must be
 // non-decreasing in i. With sample_time_as_value the value is the sample's timestamp in seconds.
-void SelectInstant(std::span<const Point> raw, const Grid& grid,
-                   const std::function<Timestamp(size_t)>& eval_time, Duration lookback,
-                   bool sample_time_as_value, std::vector<Point>* out);
+// (Templates, so the per-step callables inline.)
+template <typename EvalTimeFn>
+void SelectInstant(std::span<const Point> raw, const Grid& grid, const EvalTimeFn& eval_time,
+                   Duration lookback, bool sample_time_as_value, std::vector<Point>* out) {
+  const size_t steps = grid.steps();
+  size_t hi = 0;  // first sample with t > eval time
+  for (size_t i = 0; i < steps; ++i) {
+    Timestamp te = eval_time(i);
+    while (hi < raw.size() && raw[hi].t <= te) ++hi;
+    if (hi == 0) continue;
+    const Point& p = raw[hi - 1];
+    if (p.t <= te - lookback || IsStaleNaN(p.v)) continue;
+    out->push_back({grid.At(i), sample_time_as_value ? static_cast<double>(p.t) / 1000.0 : p.v});
+  }
+}
 
 // Calls fn(step, window) for each step of `grid` with the points of `pts` in
 // (eval_time(i) - range, eval_time(i)]; eval_time must be non-decreasing in i. The window's
 // eval_time is the step time grid.At(i), also under @ (predict_linear predicts from the step,
 // as in Prometheus where it is not step-invariant).
-void ForEachWindow(std::span<const Point> pts, const Grid& grid,
-                   const std::function<Timestamp(size_t)>& eval_time, Duration range,
-                   const std::function<void(size_t, const Window&)>& fn);
+template <typename EvalTimeFn, typename WindowFn>
+void ForEachWindow(std::span<const Point> pts, const Grid& grid, const EvalTimeFn& eval_time,
+                   Duration range, WindowFn&& fn) {
+  size_t lo = 0, hi = 0;
+  const size_t steps = grid.steps();
+  for (size_t i = 0; i < steps; ++i) {
+    Timestamp end = eval_time(i);
+    Timestamp start = end - range;
+    while (lo < pts.size() && pts[lo].t <= start) ++lo;
+    if (hi < lo) hi = lo;
+    while (hi < pts.size() && pts[hi].t <= end) ++hi;
+    Window w;
+    w.points = pts.subspan(lo, hi - lo);
+    w.range_start = start;
+    w.range_end = end;
+    w.eval_time = grid.At(i);
+    fn(i, w);
+  }
+}
 
 }  // namespace strata::query
