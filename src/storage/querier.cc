@@ -87,6 +87,11 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
       end.push_back('\0');
       ranges.emplace_back(std::move(begin), std::move(end));
     }
+    // The chunks' bytes go into one buffer per series (one allocation, not one per chunk);
+    // their views are set once the buffer stops growing.
+    auto arena = std::make_shared<std::string>();
+    std::vector<std::pair<size_t, size_t>> spans;  // (offset, length) per disk source
+    const size_t first_disk = sources.size();
     Status scan_status;
     Status s = view.db->ScanRanges(rocks::Cf::kChunks, ranges, [&](std::string_view k, std::string_view v) {
       auto key = rocks::DecodeChunkKey(k);
@@ -100,19 +105,24 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
         return false;
       }
       if (value->first < mint) return true;
-      auto owned = std::make_shared<std::string>(v.substr(9));
+      std::string_view bytes = v.substr(9);
+      spans.emplace_back(arena->size(), bytes.size());
+      arena->append(bytes);
       MergeSource src;
       src.min_t = key->min_t;
       src.max_t = value->first;
       src.priority = key->seq;
-      src.chunk = *owned;
-      src.owner = std::move(owned);
       src.is_chunk = true;
       sources.push_back(std::move(src));
       return true;
     });
     if (s.ok()) s = scan_status;
     if (!s.ok()) return std::make_unique<ErrorIterator>(std::move(s));
+    for (size_t k = 0; k < spans.size(); ++k) {
+      MergeSource& src = sources[first_disk + k];
+      src.chunk = std::string_view(*arena).substr(spans[k].first, spans[k].second);
+      src.owner = arena;
+    }
   }
   return std::make_unique<MergeIterator>(std::move(sources), mint, maxt);
 }
