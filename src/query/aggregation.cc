@@ -328,25 +328,77 @@ bool GroupFolder::Supports(const AggregateArgs& args) {
 }
 
 GroupFolder::GroupFolder(const AggregateArgs& args, const Grid& grid, size_t buckets)
-    : args_(args), grid_(grid), buckets_(std::max<size_t>(buckets, 1)) {}
+    : args_(args), grouping_(args.grouping), grid_(grid), buckets_(std::max<size_t>(buckets, 1)) {
+  std::sort(grouping_.begin(), grouping_.end());
+  grouping_.erase(std::unique(grouping_.begin(), grouping_.end()), grouping_.end());
+}
+
+namespace {
+
+inline uint64_t MixPair(uint64_t h, std::string_view name, std::string_view value) {
+  uint64_t x = std::hash<std::string_view>()(name) * 0x9e3779b97f4a7c15ULL ^
+               std::hash<std::string_view>()(value);
+  return (h ^ x) * 0xff51afd7ed558ccdULL + 0x632be59bd9b4e5bULL;
+}
+
+}  // namespace
+
+uint64_t GroupFolder::GroupHash(const Labels& labels) const {
+  uint64_t h = 0;
+  if (!args_.without) {
+    for (const std::string& name : grouping_) {
+      std::string_view v = labels.Get(name);
+      if (!v.empty()) h = MixPair(h, name, v);
+    }
+    return h;
+  }
+  for (const Label& l : labels) {
+    if (l.name == kMetricName || std::binary_search(grouping_.begin(), grouping_.end(), l.name)) {
+      continue;
+    }
+    h = MixPair(h, l.name, l.value);
+  }
+  return h;
+}
+
+bool GroupFolder::InGroup(const Labels& labels, const Labels& group) const {
+  size_t matched = 0;
+  if (!args_.without) {
+    for (const std::string& name : grouping_) {
+      std::string_view v = labels.Get(name);
+      if (v.empty()) continue;
+      if (group.Get(name) != v) return false;
+      ++matched;
+    }
+    return matched == group.size();
+  }
+  auto g = group.begin();
+  for (const Label& l : labels) {
+    if (l.name == kMetricName || std::binary_search(grouping_.begin(), grouping_.end(), l.name)) {
+      continue;
+    }
+    if (g == group.end() || g->name != l.name || g->value != l.value) return false;
+    ++g;
+  }
+  return g == group.end();
+}
 
 GroupFolder::~GroupFolder() = default;
 
 size_t GroupFolder::buckets() const { return buckets_.size(); }
 
-void GroupFolder::Add(size_t bucket, const EvalSeries& series) {
+void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& series) {
   Bucket& b = buckets_[bucket];
-  Labels gl = GroupLabels(series.labels, args_.grouping, args_.without);
-  auto& candidates = b.by_hash[gl.Hash()];
+  auto& candidates = b.by_hash[GroupHash(labels)];
   uint32_t g = UINT32_MAX;
   for (uint32_t cand : candidates) {
-    if (b.groups[cand].labels == gl) g = cand;
+    if (InGroup(labels, b.groups[cand].labels)) g = cand;
   }
   if (g == UINT32_MAX) {
     g = static_cast<uint32_t>(b.groups.size());
     Bucket::Group group;
-    group.labels = std::move(gl);
-    group.first_member = series.labels;
+    group.labels = GroupLabels(labels, args_.grouping, args_.without);
+    group.first_member = labels;
     group.cells.resize(grid_.steps());
     if (args_.op == AggregateOp::kAvg) group.means.resize(grid_.steps());
     b.groups.push_back(std::move(group));

@@ -42,15 +42,22 @@ class GroupFolder {
   ~GroupFolder();
 
   size_t buckets() const;
-  // Folds one series (points on the grid) into `bucket`.
-  void Add(size_t bucket, const EvalSeries& series);
+  // Folds one series (points on the grid; its labels are `labels`, not series.labels) into
+  // `bucket`.
+  void Add(size_t bucket, const Labels& labels, const EvalSeries& series);
   // The aggregation result, groups ordered by their first member series (as Aggregate orders
   // them for an instant query). Counts the result against max_samples.
   Result<EvalMatrix> Finish(EvalContext& ctx);
 
  private:
   struct Bucket;
+  // Hash of the series' group without building its labels (equal groups hash equally).
+  uint64_t GroupHash(const Labels& labels) const;
+  // Whether `labels` belong to the group with labels `group`.
+  bool InGroup(const Labels& labels, const Labels& group) const;
+
   const AggregateArgs& args_;
+  std::vector<std::string> grouping_;  // sorted, without duplicates
   Grid grid_;
   std::vector<Bucket> buckets_;
 };

@@ -67,8 +67,8 @@ constexpr size_t kFoldBuckets = 8;
 
 // A sink that folds each streamed series into its bucket of `fold`.
 SeriesSink FoldInto(GroupFolder& fold) {
-  return [&fold](size_t bucket, EvalSeries&& series) {
-    fold.Add(bucket, series);
+  return [&fold](size_t bucket, const Labels& labels, EvalSeries&& series) {
+    fold.Add(bucket, labels, series);
     return Status::Ok();
   };
 }
@@ -354,7 +354,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
   }
   if (fold != nullptr) {
     for (const EvalSeries& s : out) {
-      if (!s.points.empty()) fold->Add(0, s);
+      if (!s.points.empty()) fold->Add(0, s.labels, s);
     }
     return VectorValue({});
   }

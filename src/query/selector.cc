@@ -94,14 +94,14 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       const Labels& labels = ss.labels();
       const size_t bucket = buckets > 1 ? labels.Hash() % buckets : 0;
       if (bucket % parts != part) continue;
-      EvalSeries series{labels, {}, false};
+      EvalSeries series;
       std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
       status[part] =
           DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
       if (!status[part].ok()) return;
       if (series.points.empty()) continue;
       const size_t n = series.points.size();
-      status[part] = sink(bucket, std::move(series));
+      status[part] = sink(bucket, labels, std::move(series));
       if (release_after_sink) ctx.ReleaseSamples(n);
       if (!status[part].ok()) return;
     }
@@ -121,7 +121,8 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
   const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
   std::vector<EvalMatrix> outs(parts);
   Status s = StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, parts,
-                           false, [&](size_t bucket, EvalSeries&& series) {
+                           false, [&](size_t bucket, const Labels& labels, EvalSeries&& series) {
+                             series.labels = labels;
                              outs[bucket].push_back(std::move(series));
                              return Status::Ok();
                            });

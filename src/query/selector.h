@@ -17,7 +17,8 @@
 
 namespace strata::query {
 
-// Turns the raw samples of one series into its evaluated points (out->labels is preset).
+// Turns the raw samples of one series into its evaluated points (out->labels is not set: the
+// caller attaches the labels afterwards).
 // Runs on worker threads: must not touch shared state other than through EvalContext's
 // thread-safe methods.
 using SeriesTransform = std::function<Status(std::span<const Point> raw, EvalSeries* out)>;
@@ -33,7 +34,9 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
 
 // Receives a streamed series (non-empty points). Calls for one bucket come from one thread at a
 // time, in label order; different buckets may be served concurrently.
-using SeriesSink = std::function<Status(size_t bucket, EvalSeries&& series)>;
+// `series.labels` is empty; `labels` are the series' labels (valid during the call).
+using SeriesSink =
+    std::function<Status(size_t bucket, const Labels& labels, EvalSeries&& series)>;
 
 // StreamSeries that hands every transformed series to `sink` instead of keeping it. The series
 // are spread over `buckets` buckets by label hash, independently of the pool's size, so state

@@ -144,9 +144,9 @@ int Main(int argc, char** argv) {
     }
     std::sort(times.begin(), times.end());
     std::sort(cpu.begin(), cpu.end());
-    std::printf("%s\n  wall median %.2f ms, min %.2f ms; cpu median %.2f ms (%zu series out, %llu "
+    std::printf("%s\n  wall median %.2f ms, min %.2f ms; cpu median %.2f ms, min %.2f ms (%zu series out, %llu "
                 "series / %llu samples loaded, peak %llu)\n",
-                q, times[times.size() / 2], times[0], cpu[cpu.size() / 2], series,
+                q, times[times.size() / 2], times[0], cpu[cpu.size() / 2], cpu[0], series,
                 static_cast<unsigned long long>(stats.series_loaded),
                 static_cast<unsigned long long>(stats.samples_loaded),
                 static_cast<unsigned long long>(stats.peak_samples));
