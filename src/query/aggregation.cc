@@ -408,14 +408,20 @@ void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& ser
   group.drop_name = group.drop_name || series.drop_name;
   const AggregateOp op = args_.op;
   if (op == AggregateOp::kAvg) {
+    size_t i = grid_.IndexOf(series.points.front().t);
     for (const Point& p : series.points) {
-      size_t i = grid_.IndexOf(p.t);
+      while (grid_.At(i) < p.t) ++i;
       group.cells[i].count += 1;
       group.means[i].Add(p.v);
     }
     return;
   }
-  for (const Point& p : series.points) FoldCell(op, group.cells[grid_.IndexOf(p.t)], p.v);
+  // Points lie on the grid in time order: step forward instead of dividing per point.
+  size_t i = grid_.IndexOf(series.points.front().t);
+  for (const Point& p : series.points) {
+    while (grid_.At(i) < p.t) ++i;
+    FoldCell(op, group.cells[i], p.v);
+  }
 }
 
 Result<EvalMatrix> GroupFolder::Finish(EvalContext& ctx) {

@@ -92,7 +92,7 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
     std::vector<Point> buf;
     while (ss.Next()) {
       const Labels& labels = ss.labels();
-      const size_t bucket = buckets > 1 ? labels.Hash() % buckets : 0;
+      const size_t bucket = buckets > 1 ? ss.labels_hash() % buckets : 0;
       if (bucket % parts != part) continue;
       EvalSeries series;
       std::unique_ptr<storage::SampleIterator> it = ss.Iterator();

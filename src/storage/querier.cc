@@ -29,6 +29,7 @@ class SeriesSetImpl final : public SeriesSet {
 
   bool Next() override { return ++pos_ < series_.size(); }
   const Labels& labels() const override { return series_[pos_]->labels(); }
+  uint64_t labels_hash() const override { return series_[pos_]->hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override {
     return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_);
   }

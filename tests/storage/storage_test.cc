@@ -1,5 +1,6 @@
 #include "strata/storage/storage.h"
 
+#include <cmath>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -69,9 +70,23 @@ SeriesData Query(Storage& s, const std::vector<Matcher>& matchers, Timestamp min
   while ((*set)->Next()) {
     std::string name = (*set)->labels().ToString();
     auto& v = out[name];
+    CHECK((*set)->labels_hash() == (*set)->labels().Hash());
     auto it = (*set)->Iterator();
     while (it->Next()) v.emplace_back(it->At().t, it->At().v);
     REQUIRE(it->Err().ok());
+    // The bulk path yields the same samples.
+    auto bulk = (*set)->Iterator();
+    std::vector<std::pair<Timestamp, double>> got;
+    Sample batch[100];
+    while (size_t n = bulk->NextBatch(batch)) {
+      for (size_t k = 0; k < n; ++k) got.emplace_back(batch[k].t, batch[k].v);
+    }
+    REQUIRE(bulk->Err().ok());
+    REQUIRE(got.size() == v.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      REQUIRE(got[k].first == v[k].first);
+      REQUIRE((got[k].second == v[k].second || (std::isnan(got[k].second) && std::isnan(v[k].second))));
+    }
   }
   REQUIRE((*set)->Err().ok());
   return out;

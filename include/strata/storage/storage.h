@@ -84,6 +84,8 @@ class SeriesSet {
   virtual ~SeriesSet() = default;
   virtual bool Next() = 0;
   virtual const Labels& labels() const = 0;
+  // labels().Hash(), which implementations may have at hand without rehashing.
+  virtual uint64_t labels_hash() const { return labels().Hash(); }
   // Samples of the current series within the querier's [mint, maxt].
   virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
   virtual Status Err() const = 0;
