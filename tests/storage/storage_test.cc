@@ -1,7 +1,7 @@
 #include "strata/storage/storage.h"
 
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
