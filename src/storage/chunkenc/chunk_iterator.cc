@@ -118,7 +118,9 @@ size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
     if constexpr (kEncoding == ValueEncoding::kConstant) {
       s.v = constant;
     } else if constexpr (kEncoding == ValueEncoding::kDecimal) {
-      s.v = FromScaled(static_cast<int64_t>(v_taker_.Next(v_codes_.Get(&bits_))), m.decimals);
+      // Integer chunks (byte and packet counts) skip the division by 10^0.
+      int64_t scaled = static_cast<int64_t>(v_taker_.Next(v_codes_.Get(&bits_)));
+      s.v = m.decimals == 0 ? static_cast<double>(scaled) : FromScaled(scaled, m.decimals);
     } else {
       uint64_t b;
       if (!xor_.Get(&bits_, &b)) {
