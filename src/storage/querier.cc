@@ -24,14 +24,19 @@ class ErrorIterator final : public SampleIterator {
 
 class SeriesSetImpl final : public SeriesSet {
  public:
-  SeriesSetImpl(ReadView view, std::vector<head::MemSeries*> series, Timestamp mint, Timestamp maxt)
-      : view_(view), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+  SeriesSetImpl(ReadView view, std::vector<head::MemSeries*> series, Timestamp mint, Timestamp maxt,
+                std::shared_ptr<rocks::Db::Scanner> scanner)
+      : view_(view),
+        series_(std::move(series)),
+        mint_(mint),
+        maxt_(maxt),
+        scanner_(std::move(scanner)) {}
 
   bool Next() override { return ++pos_ < series_.size(); }
   const Labels& labels() const override { return series_[pos_]->labels(); }
   uint64_t labels_hash() const override { return series_[pos_]->hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override {
-    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_);
+    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, scanner_.get());
   }
   Status Err() const override { return Status::Ok(); }
 
@@ -39,13 +44,15 @@ class SeriesSetImpl final : public SeriesSet {
   ReadView view_;
   std::vector<head::MemSeries*> series_;
   Timestamp mint_, maxt_;
+  std::shared_ptr<rocks::Db::Scanner> scanner_;
   size_t pos_ = static_cast<size_t>(-1);
 };
 
 }  // namespace
 
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
-                                                  Timestamp mint, Timestamp maxt) {
+                                                  Timestamp mint, Timestamp maxt,
+                                                  rocks::Db::Scanner* scanner) {
   std::vector<MergeSource> sources;
   head::HeadSnapshot snap;
   {
@@ -94,7 +101,7 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
     std::vector<std::pair<size_t, size_t>> spans;  // (offset, length) per disk source
     const size_t first_disk = sources.size();
     Status scan_status;
-    Status s = view.db->ScanRanges(rocks::Cf::kChunks, ranges, [&](std::string_view k, std::string_view v) {
+    auto on_chunk = [&](std::string_view k, std::string_view v) {
       auto key = rocks::DecodeChunkKey(k);
       if (!key) {
         scan_status = Status::Corruption("malformed chunk key");
@@ -116,7 +123,9 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
       src.is_chunk = true;
       sources.push_back(std::move(src));
       return true;
-    });
+    };
+    Status s = scanner != nullptr ? scanner->ScanRanges(ranges, on_chunk)
+                                  : view.db->ScanRanges(rocks::Cf::kChunks, ranges, on_chunk);
     if (s.ok()) s = scan_status;
     if (!s.ok()) return std::make_unique<ErrorIterator>(std::move(s));
     for (size_t k = 0; k < spans.size(); ++k) {
@@ -143,8 +152,9 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::Select(const std::vector<Matcher
   std::vector<head::MemSeries*> series = Matching(matchers);
   std::sort(series.begin(), series.end(),
             [](const head::MemSeries* a, const head::MemSeries* b) { return a->labels() < b->labels(); });
+  if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks);
   return std::unique_ptr<SeriesSet>(
-      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_));
+      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, scanner_));
 }
 
 bool QuerierImpl::CoversAllData() const { return mint_ <= view_.data_min && maxt_ >= view_.data_max; }

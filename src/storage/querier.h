@@ -46,10 +46,14 @@ class QuerierImpl final : public Querier {
 
   ReadView view_;
   Timestamp mint_, maxt_;
+  // One RocksDB cursor for all series this querier reads (shared with its series sets).
+  std::shared_ptr<rocks::Db::Scanner> scanner_;
 };
 
 // Builds the merged iterator of one series over [mint, maxt]; read errors surface in Err().
+// Disk chunks are read through `scanner` when given (else through a fresh RocksDB iterator).
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
-                                                  Timestamp mint, Timestamp maxt);
+                                                  Timestamp mint, Timestamp maxt,
+                                                  rocks::Db::Scanner* scanner = nullptr);
 
 }  // namespace strata::storage

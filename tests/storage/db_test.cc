@@ -79,3 +79,47 @@ TEST_CASE("Db writes batches, scans ranges and deletes ranges per column family"
   CHECK((*db)->Get(Cf::kChunks, "f")->value_or("") == "fff");
   CHECK((*db)->Get(Cf::kMeta, "k")->value_or("") == "v");
 }
+
+TEST_CASE("A Scanner sees writes completed before each scan and stops cleanly at Close",
+          "[storage][rocks]") {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), DbOptions());
+  REQUIRE(db.ok());
+  auto put = [&](const std::string& k) {
+    WriteBatch batch;
+    (*db)->Bind(&batch);
+    batch.Put(Cf::kChunks, k, "v" + k);
+    REQUIRE((*db)->WriteUnlogged(&batch).ok());
+  };
+  auto scan = [](Db::Scanner& s, std::vector<std::pair<std::string, std::string>> ranges) {
+    std::vector<std::string> keys;
+    Status st = s.ScanRanges(ranges, [&](std::string_view k, std::string_view v) {
+      CHECK(v == "v" + std::string(k));
+      keys.emplace_back(k);
+      return true;
+    });
+    REQUIRE(st.ok());
+    return keys;
+  };
+  put("b");
+  put("d");
+  auto scanner = (*db)->NewScanner(Cf::kChunks);
+  CHECK(scan(*scanner, {{"a", "c"}, {"c", "e"}}) == std::vector<std::string>{"b", "d"});
+  // A write after the first scan is seen by the next one (the cursor is renewed).
+  put("c");
+  CHECK(scan(*scanner, {{"a", "z"}}) == std::vector<std::string>{"b", "c", "d"});
+  CHECK(scan(*scanner, {{"c", "d"}}) == std::vector<std::string>{"c"});
+  // A callback returning false ends the whole scan, later ranges included.
+  std::vector<std::string> seen;
+  REQUIRE(scanner
+              ->ScanRanges({{"a", "c"}, {"c", "z"}},
+                           [&](std::string_view k, std::string_view) {
+                             seen.emplace_back(k);
+                             return false;
+                           })
+              .ok());
+  CHECK(seen == std::vector<std::string>{"b"});
+  REQUIRE((*db)->Close().ok());
+  Status after = scanner->ScanRanges({{"a", "z"}}, [](std::string_view, std::string_view) { return true; });
+  CHECK(after.code() == Status::Code::kUnavailable);
+}

@@ -195,6 +195,33 @@ TEST_CASE("Storage reads flushed chunks from disk after reopen", "[storage]") {
   REQUIRE(s->Close().ok());
 }
 
+TEST_CASE("A querier sees chunks flushed to disk after it first read disk", "[storage]") {
+  TempDir tmp;
+  auto s = MustOpen(TestOptions(tmp.path()));
+  const std::vector<LabelView> web = {{"__name__", "up"}, {"job", "web"}};
+  REQUIRE(s->Append(Regular(kUp, kT0, 800, 10'000)).ok());
+  REQUIRE(s->Append(Regular(web, kT0, 300, 10'000)).ok());
+  REQUIRE(s->Flush().ok());
+  auto q = s->NewQuerier(kT0, kT0 + 1000 * 10'000);
+  auto count = [&]() {
+    auto set = q->Select({Eq("job", "web")});
+    REQUIRE(set.ok());
+    REQUIRE((*set)->Next());
+    auto it = (*set)->Iterator();
+    size_t n = 0;
+    while (it->Next()) ++n;
+    REQUIRE(it->Err().ok());
+    return n;
+  };
+  CHECK(count() == 300);
+  // More samples, flushed: the head forgets them, so only disk can return them now.
+  REQUIRE(s->Append(Regular(web, kT0 + 300 * 10'000, 500, 10'000, 300)).ok());
+  REQUIRE(s->Flush().ok());
+  CHECK(s->GetStats().head_samples == 0);
+  CHECK(count() == 800);
+  REQUIRE(s->Close().ok());
+}
+
 TEST_CASE("Storage replays the WAL when reopened after a crash", "[storage]") {
   TempDir tmp;
   Options o = TestOptions(tmp.path());

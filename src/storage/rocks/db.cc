@@ -109,13 +109,17 @@ void Db::Bind(WriteBatch* batch) const {
 Status Db::WriteUnlogged(WriteBatch* batch) {
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
-  return ToStatus(db_->Write(wo, batch->batch_.get()), "write chunk batch");
+  rocksdb::Status s = db_->Write(wo, batch->batch_.get());
+  WriteDone();
+  return ToStatus(s, "write chunk batch");
 }
 
 Status Db::PutSynced(Cf cf, std::string_view key, std::string_view value) {
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return ToStatus(db_->Put(wo, handle(cf), ToSlice(key), ToSlice(value)), "put");
+  rocksdb::Status s = db_->Put(wo, handle(cf), ToSlice(key), ToSlice(value));
+  WriteDone();
+  return ToStatus(s, "put");
 }
 
 Result<std::optional<std::string>> Db::Get(Cf cf, std::string_view key) {
@@ -160,11 +164,57 @@ Status Db::ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::strin
   return ToStatus(it->status(), "scan");
 }
 
+Db::Scanner::Scanner(Db* db, Cf cf) : db_(db), cf_(cf) {
+  std::lock_guard lock(db_->scanners_mu_);
+  db_->scanners_.push_back(this);
+}
+
+Db::Scanner::~Scanner() {
+  std::lock_guard lock(db_->scanners_mu_);
+  std::erase(db_->scanners_, this);
+}
+
+std::unique_ptr<Db::Scanner> Db::NewScanner(Cf cf) {
+  return std::unique_ptr<Scanner>(new Scanner(this, cf));
+}
+
+Status Db::Scanner::ScanRanges(const std::vector<std::pair<std::string, std::string>>& ranges,
+                               const std::function<bool(std::string_view, std::string_view)>& fn) {
+  if (ranges.empty()) return Status::Ok();
+  if (db_->db_ == nullptr) return Status::Unavailable("scan after the database was closed");
+  // Read the generation before making the iterator: a write completing in between is seen by
+  // the iterator and only causes one renewal too many.
+  const uint64_t generation = db_->write_generation_.load(std::memory_order_seq_cst);
+  if (it_ == nullptr || generation != generation_) {
+    it_.reset();
+    it_.reset(db_->db_->NewIterator(rocksdb::ReadOptions(), db_->handle(cf_)));
+    generation_ = generation;
+  }
+  rocksdb::Iterator* it = it_.get();
+  for (const auto& [begin, end] : ranges) {
+    rocksdb::Slice end_slice = ToSlice(end);
+    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (k.compare(end_slice) >= 0) break;
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
+        return ToStatus(it->status(), "scan");
+      }
+    }
+    if (!it->status().ok()) break;
+  }
+  Status s = ToStatus(it->status(), "scan");
+  if (!s.ok()) it_.reset();  // start afresh after an error
+  return s;
+}
+
 Status Db::DeleteRange(Cf cf, std::string_view begin, std::string_view end) {
   rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
   rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), handle(cf), &b, &e);
+  WriteDone();
   if (!s.ok()) return ToStatus(s, "delete files in range");
-  return ToStatus(db_->DeleteRange(rocksdb::WriteOptions(), handle(cf), b, e), "delete range");
+  s = db_->DeleteRange(rocksdb::WriteOptions(), handle(cf), b, e);
+  WriteDone();
+  return ToStatus(s, "delete range");
 }
 
 Status Db::FlushMemtables() {
@@ -185,6 +235,10 @@ uint64_t Db::LiveSstBytes() const {
 
 Status Db::Close() {
   if (db_ == nullptr) return Status::Ok();
+  {
+    std::lock_guard lock(scanners_mu_);
+    for (Scanner* scanner : scanners_) scanner->it_.reset();
+  }
   Status result;
   for (auto* h : handles_) {
     rocksdb::Status s = db_->DestroyColumnFamilyHandle(h);
