@@ -366,13 +366,18 @@ def main():
   versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{r["version"]}`' for s, r in results.items()
                        if r.get('version') and s in ('vm', 'prometheus', 'strata'))
   wl = meta['workload'] if query_set == default_set else f"{meta['workload']}-{query_set}"
+  separate_runs = ''
+  if '; then ' in args.command:
+    separate_runs = ('\n- Servers were measured by the separate invocations above into one results '
+                     'directory (`--into`), on the same generated data; each server\'s figures '
+                     'come from the last invocation that ran it, with the binary named in Versions.')
   section = f"""<!-- workload {wl} -->
 ## Workload {wl}{' — query benchmark' if query_set == 'dashboard' else ''}
 
 - Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
 - Machine: {machine()}
 - Command: `{args.command}`
-- Versions: {versions or 'see run log'}
+- Versions: {versions or 'see run log'}{separate_runs}
 - Workload {meta['workload']} (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']} metric names =
   {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {hours_minutes(meta['end_ms'] - meta['start_ms'])},
   {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per request,
