@@ -69,7 +69,7 @@ class BitReader {
 
   // The next 64 bits without consuming them; at least the top kPeekBits are the stream's
   // (bits past the end of the input are zero).
-  uint64_t Peek() const {
+  [[gnu::always_inline]] uint64_t Peek() const {
     size_t byte = pos_ >> 3;
     uint64_t w;
     if (byte + 8 <= size_) {

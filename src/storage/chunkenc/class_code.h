@@ -81,7 +81,7 @@ class ClassDecoder {
   ClassDecoder() = default;
   explicit ClassDecoder(const ClassTable& table);
 
-  uint64_t Get(BitReader* r) const {
+  [[gnu::always_inline]] uint64_t Get(BitReader* r) const {
     if (all_zero_) return 0;  // regular timestamps, arithmetic progressions: no bits at all
     uint64_t w = r->Peek();
     int ones = ~w == 0 ? 64 : __builtin_clzll(~w);

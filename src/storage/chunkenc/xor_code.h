@@ -60,7 +60,7 @@ class XorDecoder {
 
   // The next value's bits; false when the code is invalid (a window reused before one was set,
   // or a window wider than 64 bits).
-  bool Get(BitReader* r, uint64_t* bits) {
+  [[gnu::always_inline]] bool Get(BitReader* r, uint64_t* bits) {
     uint64_t w = r->Peek();
     if ((w >> 63) == 0) {
       r->Skip(1);
