@@ -1,7 +1,6 @@
 #include "selector.h"
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 #include <memory>
 #include <utility>
@@ -29,25 +28,32 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
                           std::vector<Point>& buf, EvalSeries* out) {
   if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
   buf.clear();
-  auto keep = [&](const storage::Sample& smp) {
-    if (keep_stale || !IsStaleNaN(smp.v)) buf.push_back({smp.t, smp.v});
-  };
   if (it.Seek(mint) && it.At().t <= maxt) {
-    keep(it.At());
-    std::array<storage::Sample, kBatchSamples> batch;
+    buf.push_back(it.At());
     size_t since_poll = 0;
     while (true) {
-      size_t n = it.NextBatch(batch);
+      // Decode straight into the buffer, then drop what is past maxt and (unless kept) stale
+      // markers, which are rare: the check is one pass without writes when there are none.
+      const size_t used = buf.size();
+      buf.resize(used + kBatchSamples);
+      const auto batch = std::span<storage::Sample>(buf).subspan(used);
+      const size_t n = it.NextBatch(batch);
       size_t end = n;
       while (end > 0 && batch[end - 1].t > maxt) --end;
-      for (size_t k = 0; k < end; ++k) keep(batch[k]);
-      if (n < batch.size() || end < n) break;
+      auto kept_end = batch.begin() + static_cast<ptrdiff_t>(end);
+      if (!keep_stale) {
+        kept_end = std::remove_if(batch.begin(), kept_end,
+                                  [](const storage::Sample& smp) { return IsStaleNaN(smp.v); });
+      }
+      buf.resize(used + static_cast<size_t>(kept_end - batch.begin()));
+      if (n < kBatchSamples || end < n) break;
       since_poll += n;
       if (since_poll >= kPollSamples) {
         since_poll = 0;
         if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
       }
     }
+    if (!keep_stale && !buf.empty() && IsStaleNaN(buf.front().v)) buf.erase(buf.begin());
   }
   if (Status s = it.Err(); !s.ok()) return FromStorage(s);
   ctx.CountLoaded(1, buf.size());

@@ -12,6 +12,7 @@
 
 #include "strata/base/labels.h"
 #include "strata/base/time.h"
+#include "strata/storage/sample_batch.h"
 
 namespace strata::query {
 
@@ -21,11 +22,9 @@ inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
 inline double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
 inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
 
-struct Point {
-  Timestamp t = 0;
-  double v = 0;
-  friend bool operator==(const Point&, const Point&) = default;
-};
+// A sample of a series; the storage's sample type, so samples decode straight into query
+// buffers.
+using Point = storage::Sample;
 
 // One series of a matrix: labels plus points in ascending time order.
 struct Series {

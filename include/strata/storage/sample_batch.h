@@ -20,6 +20,7 @@ namespace strata::storage {
 struct Sample {
   Timestamp t = 0;
   double v = 0;
+  friend bool operator==(const Sample&, const Sample&) = default;
 };
 
 class SampleBatch {
