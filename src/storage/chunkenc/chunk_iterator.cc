@@ -109,33 +109,47 @@ bool ChunkIterator::Next() {
 template <ValueEncoding kEncoding>
 size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
   const ChunkMeta& m = header_.meta;
+  // The decoder state lives in locals for the run: `out` could alias the members as far as
+  // the compiler knows, which would force a store and reload of every piece of state per
+  // sample.
+  BitReader bits = bits_;
+  ResidualTaker t_taker = t_taker_, v_taker = v_taker_;
+  XorDecoder xor_dec = xor_;
+  const ClassDecoder t_codes = t_codes_, v_codes = v_codes_;
+  const int decimals = m.decimals;
   Timestamp prev_t = cur_.t;
   const double constant = cur_.v;
+  const char* failure = nullptr;
   size_t n = 0;
   for (; n < want; ++n) {
     Sample s;
-    s.t = static_cast<Timestamp>(t_taker_.Next(t_codes_.Get(&bits_)));
+    s.t = static_cast<Timestamp>(t_taker.Next(t_codes.Get(&bits)));
     if constexpr (kEncoding == ValueEncoding::kConstant) {
       s.v = constant;
     } else if constexpr (kEncoding == ValueEncoding::kDecimal) {
       // Integer chunks (byte and packet counts) skip the division by 10^0.
-      int64_t scaled = static_cast<int64_t>(v_taker_.Next(v_codes_.Get(&bits_)));
-      s.v = m.decimals == 0 ? static_cast<double>(scaled) : FromScaled(scaled, m.decimals);
+      int64_t scaled = static_cast<int64_t>(v_taker.Next(v_codes.Get(&bits)));
+      s.v = decimals == 0 ? static_cast<double>(scaled) : FromScaled(scaled, decimals);
     } else {
       uint64_t b;
-      if (!xor_.Get(&bits_, &b)) {
-        Fail("invalid XOR code");
+      if (!xor_dec.Get(&bits, &b)) {
+        failure = "invalid XOR code";
         break;
       }
       s.v = std::bit_cast<double>(b);
     }
     if (s.t <= prev_t) {
-      Fail("timestamps not increasing");
+      failure = "timestamps not increasing";
       break;
     }
     prev_t = s.t;
     out[n] = s;
   }
+  bits_ = bits;
+  t_taker_ = t_taker;
+  v_taker_ = v_taker;
+  xor_ = xor_dec;
+  if (failure != nullptr) Fail(failure);
   return n;
 }
 
