@@ -27,16 +27,24 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
                           bool keep_stale, EvalContext& ctx, const SeriesTransform& transform,
                           std::vector<Point>& buf, EvalSeries* out) {
   if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
-  buf.clear();
+  // buf only grows (its elements past `used` are scratch), so it is not zero-filled again for
+  // every series and batch.
+  size_t used = 0;
+  auto room = [&](size_t n) {
+    if (buf.size() < used + n) buf.resize(std::max(used + n, buf.size() * 2));
+  };
   if (it.Seek(mint) && it.At().t <= maxt) {
-    buf.push_back(it.At());
+    const storage::Sample first = it.At();
+    if (keep_stale || !IsStaleNaN(first.v)) {
+      room(1);
+      buf[used++] = first;
+    }
     size_t since_poll = 0;
     while (true) {
       // Decode straight into the buffer, then drop what is past maxt and (unless kept) stale
       // markers, which are rare: the check is one pass without writes when there are none.
-      const size_t used = buf.size();
-      buf.resize(used + kBatchSamples);
-      const auto batch = std::span<storage::Sample>(buf).subspan(used);
+      room(kBatchSamples);
+      const auto batch = std::span<storage::Sample>(buf).subspan(used, kBatchSamples);
       const size_t n = it.NextBatch(batch);
       size_t end = n;
       while (end > 0 && batch[end - 1].t > maxt) --end;
@@ -45,7 +53,7 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
         kept_end = std::remove_if(batch.begin(), kept_end,
                                   [](const storage::Sample& smp) { return IsStaleNaN(smp.v); });
       }
-      buf.resize(used + static_cast<size_t>(kept_end - batch.begin()));
+      used += static_cast<size_t>(kept_end - batch.begin());
       if (n < kBatchSamples || end < n) break;
       since_poll += n;
       if (since_poll >= kPollSamples) {
@@ -53,13 +61,12 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
         if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
       }
     }
-    if (!keep_stale && !buf.empty() && IsStaleNaN(buf.front().v)) buf.erase(buf.begin());
   }
   if (Status s = it.Err(); !s.ok()) return FromStorage(s);
-  ctx.CountLoaded(1, buf.size());
-  if (Status s = ctx.AddSamples(buf.size()); !s.ok()) return s;
-  Status s = transform(buf, out);
-  ctx.ReleaseSamples(buf.size());
+  ctx.CountLoaded(1, used);
+  if (Status s = ctx.AddSamples(used); !s.ok()) return s;
+  Status s = transform(std::span<const Point>(buf.data(), used), out);
+  ctx.ReleaseSamples(used);
   if (!s.ok()) return s;
   return ctx.AddSamples(out->points.size());
 }
