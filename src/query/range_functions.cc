@@ -330,16 +330,30 @@ std::optional<double> Extrapolate(const Window& w, double result, bool is_counte
   double extrapolate_to = sampled_interval;
   if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
   if (is_counter && result > 0 && first.v >= 0) {
-    // Counters never go negative: do not extrapolate past the counter's zero point.
-    double duration_to_zero = sampled_interval * (first.v / result);
-    if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    // Counters never go negative: do not extrapolate past the counter's zero point. Its
+    // distance s * (v / r) is below d only if s * v is below d * r; when the products are
+    // clearly apart (far beyond rounding) the division is skipped, otherwise computed exactly.
+    const double x = sampled_interval * first.v, y = duration_to_start * result;
+    if (!(y > 1e-290 && x > y * (1 + 1e-9))) {
+      double duration_to_zero = sampled_interval * (first.v / result);
+      if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
+    }
   }
   extrapolate_to += duration_to_start;
   if (duration_to_end >= threshold) duration_to_end = avg_between / 2;
   extrapolate_to += duration_to_end;
 
   double factor = extrapolate_to / sampled_interval;
-  if (is_rate) factor /= static_cast<double>(w.range_end - w.range_start) / 1000.0;
+  if (is_rate) {
+    // The window length is the same for every window of a query: convert it once.
+    thread_local Duration range = -1;
+    thread_local double range_seconds = 0;
+    if (w.range_end - w.range_start != range) {
+      range = w.range_end - w.range_start;
+      range_seconds = static_cast<double>(range) / 1000.0;
+    }
+    factor /= range_seconds;
+  }
   return result * factor;
 }
 
