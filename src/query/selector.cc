@@ -96,7 +96,11 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       status[part] = Status::Unavailable("storage is not available");
       return;
     }
-    auto set = querier->Select(matchers);
+    // With several parts each selects only its share, so no part sorts every series.
+    auto set = parts == 1 ? querier->Select(matchers)
+                          : querier->SelectShard(matchers, [&](uint64_t hash) {
+                              return (hash % buckets) % parts == part;
+                            });
     if (!set.ok()) {
       status[part] = FromStorage(set.status());
       return;

@@ -48,7 +48,35 @@ class SeriesSetImpl final : public SeriesSet {
   size_t pos_ = static_cast<size_t>(-1);
 };
 
+// The default Querier::SelectShard: Select, then skip the series `keep` rejects.
+class ShardSeriesSet final : public SeriesSet {
+ public:
+  ShardSeriesSet(std::unique_ptr<SeriesSet> all, std::function<bool(uint64_t)> keep)
+      : all_(std::move(all)), keep_(std::move(keep)) {}
+  bool Next() override {
+    while (all_->Next()) {
+      if (keep_(all_->labels_hash())) return true;
+    }
+    return false;
+  }
+  const Labels& labels() const override { return all_->labels(); }
+  uint64_t labels_hash() const override { return all_->labels_hash(); }
+  std::unique_ptr<SampleIterator> Iterator() const override { return all_->Iterator(); }
+  Status Err() const override { return all_->Err(); }
+
+ private:
+  std::unique_ptr<SeriesSet> all_;
+  std::function<bool(uint64_t)> keep_;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<SeriesSet>> Querier::SelectShard(const std::vector<Matcher>& matchers,
+                                                        const std::function<bool(uint64_t)>& keep) {
+  auto all = Select(matchers);
+  if (!all.ok()) return all.status();
+  return std::unique_ptr<SeriesSet>(std::make_unique<ShardSeriesSet>(std::move(*all), keep));
+}
 
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
                                                   Timestamp mint, Timestamp maxt,
@@ -149,7 +177,17 @@ std::vector<head::MemSeries*> QuerierImpl::Matching(const std::vector<Matcher>& 
 }
 
 Result<std::unique_ptr<SeriesSet>> QuerierImpl::Select(const std::vector<Matcher>& matchers) {
+  return SortedSet(Matching(matchers));
+}
+
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShard(
+    const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
   std::vector<head::MemSeries*> series = Matching(matchers);
+  std::erase_if(series, [&](const head::MemSeries* s) { return !keep(s->hash()); });
+  return SortedSet(std::move(series));
+}
+
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemSeries*> series) {
   std::sort(series.begin(), series.end(),
             [](const head::MemSeries* a, const head::MemSeries* b) { return a->labels() < b->labels(); });
   if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks);

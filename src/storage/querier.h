@@ -34,6 +34,9 @@ class QuerierImpl final : public Querier {
       : view_(view), mint_(mint), maxt_(maxt) {}
 
   Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) override;
+  // Filters on the head's stored hashes before sorting.
+  Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
+                                                 const std::function<bool(uint64_t)>& keep) override;
   // Label names / values of series with samples in [mint, maxt] that match `matchers`.
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name,
@@ -43,6 +46,7 @@ class QuerierImpl final : public Querier {
   std::vector<head::MemSeries*> Matching(const std::vector<Matcher>& matchers) const;
   // True when [mint, maxt] holds every stored sample: label listings can skip time filtering.
   bool CoversAllData() const;
+  Result<std::unique_ptr<SeriesSet>> SortedSet(std::vector<head::MemSeries*> series);
 
   ReadView view_;
   Timestamp mint_, maxt_;

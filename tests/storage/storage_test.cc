@@ -1,5 +1,6 @@
 #include "strata/storage/storage.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -192,6 +193,41 @@ TEST_CASE("Storage reads flushed chunks from disk after reopen", "[storage]") {
   REQUIRE(it->Next());
   CHECK(it->At().t == kT0 + 5'020'000);
   CHECK(!it->Seek(kT0 + 1000 * 10'000));
+  REQUIRE(s->Close().ok());
+}
+
+TEST_CASE("SelectShard splits Select by label hash, each share sorted", "[storage]") {
+  TempDir tmp;
+  auto s = MustOpen(TestOptions(tmp.path()));
+  std::vector<std::string> jobs;
+  for (int i = 0; i < 40; ++i) jobs.push_back("job-" + std::to_string(i));
+  for (const auto& job : jobs) {
+    REQUIRE(s->Append(Regular({{"__name__", "up"}, {"job", job}}, kT0, 3, 10'000)).ok());
+  }
+  std::vector<std::string> all = SelectNames(*s, {Eq("__name__", "up")});
+  REQUIRE(all.size() == 40);
+  std::vector<std::string> merged;
+  for (uint64_t shard = 0; shard < 3; ++shard) {
+    auto q = s->NewQuerier(0, kT0 * 2);
+    auto set = q->SelectShard({Eq("__name__", "up")},
+                              [&](uint64_t hash) { return hash % 3 == shard; });
+    REQUIRE(set.ok());
+    std::vector<std::string> share;
+    while ((*set)->Next()) {
+      CHECK((*set)->labels().Hash() % 3 == shard);
+      share.push_back((*set)->labels().ToString());
+      auto it = (*set)->Iterator();
+      size_t n = 0;
+      while (it->Next()) ++n;
+      CHECK(n == 3);
+    }
+    CHECK(std::is_sorted(share.begin(), share.end()));
+    CHECK(share.size() < 40);
+    merged.insert(merged.end(), share.begin(), share.end());
+  }
+  std::sort(merged.begin(), merged.end());
+  std::sort(all.begin(), all.end());
+  CHECK(merged == all);
   REQUIRE(s->Close().ok());
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -98,6 +99,11 @@ class Querier {
   // Series matching all matchers (at least one must not match the empty string, as in
   // Prometheus), sorted by labels.
   virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) = 0;
+  // The series of Select(matchers) for which keep(labels hash) is true, sorted by labels: lets
+  // parallel readers each take a share (say, hash modulo n) without each one sorting every
+  // series. The default filters the result of Select.
+  virtual Result<std::unique_ptr<SeriesSet>> SelectShard(
+      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep);
   // Sorted label names / values of series matching `matchers` (all series if empty).
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) = 0;
   virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
