@@ -1,7 +1,9 @@
 #include "storage/chunkenc/decimal.h"
 
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -80,6 +82,44 @@ TEST_CASE("ScaleDecimals finds the smallest common number of decimals", "[storag
   CHECK(scale({1, -0.0}) == -1);
   CHECK(scale({1e15, 0.5}) == -1);  // 1e15 * 10 passes 2^53
   CHECK(scale({1e15, 2e15}) == 0);
+}
+
+}  // namespace
+}  // namespace strata::storage::chunkenc
+
+namespace strata::storage::chunkenc {
+namespace {
+
+TEST_CASE("FromScaledRun rounds every value exactly as the division does", "[storage][chunkenc]") {
+  std::vector<int64_t> ints = {0, 1, -1, 7, 10, 99, 1000, 123456789, -987654321,
+                               (int64_t{1} << 53), -(int64_t{1} << 53), (int64_t{1} << 53) - 1,
+                               std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()};
+  for (int k = 1; k < 63; ++k) {
+    for (int64_t delta = -3; delta <= 3; ++delta) ints.push_back((int64_t{1} << k) + delta);
+  }
+  for (int64_t p = 10; p < 1'000'000'000'000'000'000LL / 10; p *= 10) {
+    for (int64_t delta = -3; delta <= 3; ++delta) ints.push_back(p + delta);
+  }
+  std::mt19937_64 rng(17);
+  for (int i = 0; i < 200'000; ++i) {
+    int64_t x = static_cast<int64_t>(rng() >> (11 + rng() % 50));  // all magnitudes up to 2^53
+    ints.push_back(i % 2 == 0 ? x : -x);
+  }
+  for (int i = 0; i < 20'000; ++i) ints.push_back(static_cast<int64_t>(rng()));  // corrupt input
+  for (int d = 0; d <= kMaxDecimals; ++d) {
+    std::vector<Sample> run(ints.size());
+    for (size_t i = 0; i < ints.size(); ++i) run[i].v = std::bit_cast<double>(ints[i]);
+    FromScaledRun(run.data(), run.size(), d);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < ints.size(); ++i) {
+      if (std::bit_cast<uint64_t>(run[i].v) != std::bit_cast<uint64_t>(FromScaled(ints[i], d))) {
+        ++mismatches;
+        INFO("n " << ints[i] << " d " << d);
+        CHECK(run[i].v == FromScaled(ints[i], d));
+      }
+    }
+    CHECK(mismatches == 0);
+  }
 }
 
 }  // namespace

@@ -127,9 +127,8 @@ size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
     if constexpr (kEncoding == ValueEncoding::kConstant) {
       s.v = constant;
     } else if constexpr (kEncoding == ValueEncoding::kDecimal) {
-      // Integer chunks (byte and packet counts) skip the division by 10^0.
-      int64_t scaled = static_cast<int64_t>(v_taker.Next(v_codes.Get(&bits)));
-      s.v = decimals == 0 ? static_cast<double>(scaled) : FromScaled(scaled, decimals);
+      // The scaled integer for now; FromScaledRun converts the whole run below.
+      s.v = std::bit_cast<double>(static_cast<int64_t>(v_taker.Next(v_codes.Get(&bits))));
     } else {
       uint64_t b;
       if (!xor_dec.Get(&bits, &b)) {
@@ -145,6 +144,7 @@ size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
     prev_t = s.t;
     out[n] = s;
   }
+  if constexpr (kEncoding == ValueEncoding::kDecimal) FromScaledRun(out, n, decimals);
   bits_ = bits;
   t_taker_ = t_taker;
   v_taker_ = v_taker;

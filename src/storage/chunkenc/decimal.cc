@@ -36,3 +36,47 @@ int ScaleDecimals(std::span<const Sample> samples, std::vector<int64_t>* ints) {
 }
 
 }  // namespace strata::storage::chunkenc
+
+namespace strata::storage::chunkenc {
+namespace {
+
+void FromScaledRunDivide(Sample* samples, size_t n, int d) {
+  for (size_t i = 0; i < n; ++i) {
+    samples[i].v = FromScaled(std::bit_cast<int64_t>(samples[i].v), d);
+  }
+}
+
+// q0 = a * RN(1/p) is within about one ulp of a / p; each step q += (a - q * p) / p, with the
+// residual exact by FMA, brings it closer, and after the second q is the correctly rounded
+// quotient (the residual of a within-one-ulp quotient times a half-ulp-accurate reciprocal
+// rounds to the nearest double: Markstein's theorem).
+__attribute__((target("fma"))) void FromScaledRunFma(Sample* samples, size_t n, int d) {
+  const double p = kPow10[d];
+  const double y = 1.0 / p;
+  for (size_t i = 0; i < n; ++i) {
+    const double a = static_cast<double>(std::bit_cast<int64_t>(samples[i].v));
+    double q = a * y;
+    double r = __builtin_fma(-q, p, a);
+    q = __builtin_fma(r, y, q);
+    r = __builtin_fma(-q, p, a);
+    samples[i].v = __builtin_fma(r, y, q);
+  }
+}
+
+const bool kHasFma = __builtin_cpu_supports("fma");
+
+}  // namespace
+
+void FromScaledRun(Sample* samples, size_t n, int d) {
+  if (d == 0) {
+    for (size_t i = 0; i < n; ++i) {
+      samples[i].v = static_cast<double>(std::bit_cast<int64_t>(samples[i].v));
+    }
+  } else if (kHasFma) {
+    FromScaledRunFma(samples, n, d);
+  } else {
+    FromScaledRunDivide(samples, n, d);
+  }
+}
+
+}  // namespace strata::storage::chunkenc
