@@ -143,6 +143,21 @@ Status Db::Scan(Cf cf, std::string_view begin, std::string_view end,
   return ToStatus(it->status(), "scan");
 }
 
+// Visits the keys of each [begin, end) range in order with one iterator, until `fn` returns
+// false; the caller reads the iterator's status afterwards.
+static void ScanEach(rocksdb::Iterator* it, const std::vector<std::pair<std::string, std::string>>& ranges,
+              const std::function<bool(std::string_view, std::string_view)>& fn) {
+  for (const auto& [begin, end] : ranges) {
+    rocksdb::Slice end_slice = ToSlice(end);
+    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (k.compare(end_slice) >= 0) break;
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) return;
+    }
+    if (!it->status().ok()) return;
+  }
+}
+
 Status Db::ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::string>>& ranges,
                       const std::function<bool(std::string_view, std::string_view)>& fn) {
   if (ranges.empty()) return Status::Ok();
@@ -150,17 +165,7 @@ Status Db::ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::strin
   rocksdb::Slice upper = ToSlice(ranges.back().second);
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(cf)));
-  for (const auto& [begin, end] : ranges) {
-    rocksdb::Slice end_slice = ToSlice(end);
-    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key(), v = it->value();
-      if (k.compare(end_slice) >= 0) break;
-      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
-        return ToStatus(it->status(), "scan");
-      }
-    }
-    if (!it->status().ok()) break;
-  }
+  ScanEach(it.get(), ranges, fn);
   return ToStatus(it->status(), "scan");
 }
 
@@ -191,17 +196,7 @@ Status Db::Scanner::ScanRanges(const std::vector<std::pair<std::string, std::str
     generation_ = generation;
   }
   rocksdb::Iterator* it = it_.get();
-  for (const auto& [begin, end] : ranges) {
-    rocksdb::Slice end_slice = ToSlice(end);
-    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key(), v = it->value();
-      if (k.compare(end_slice) >= 0) break;
-      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) {
-        return ToStatus(it->status(), "scan");
-      }
-    }
-    if (!it->status().ok()) break;
-  }
+  ScanEach(it, ranges, fn);
   Status s = ToStatus(it->status(), "scan");
   if (!s.ok()) it_.reset();  // start afresh after an error
   return s;
