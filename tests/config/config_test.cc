@@ -51,3 +51,19 @@ TEST_CASE("A missing config file is not_found", "[config]") {
   REQUIRE_FALSE(c.ok());
   CHECK(c.status().code() == Status::Code::kNotFound);
 }
+
+TEST_CASE("Config reads query limits, cache, log and the in-flight budget", "[config]") {
+  auto c = config::LoadString(
+      "server:\n  max_inflight_body_bytes: 1000\nquery:\n  max_series: 5\n  cache_max_bytes: 0\n"
+      "  log_file: /tmp/q.log\n  timeout: 30s\n",
+      "t");
+  REQUIRE(c.ok());
+  CHECK(c->server.max_inflight_body_bytes == 1000);
+  CHECK(c->query.max_series == 5);
+  CHECK(c->query.cache_max_bytes == 0);
+  CHECK(c->query.log_file == "/tmp/q.log");
+  CHECK(c->query.timeout == 30 * kSecond);
+  auto bad = config::LoadString("query:\n  max_series: many\n", "t");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("query.max_series: must be a non-negative integer") != std::string::npos);
+}
