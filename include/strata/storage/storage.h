@@ -23,6 +23,12 @@ namespace strata::storage {
 
 enum class FsyncPolicy { kInterval, kAlways };
 
+// One rollup tier: buckets of `resolution` (see bucket.h), kept for `retention` (0 = forever).
+struct TierOptions {
+  Duration resolution = kMinute;
+  Duration retention = 0;
+};
+
 struct Options {
   std::string data_dir = "./data";
   FsyncPolicy fsync = FsyncPolicy::kInterval;
@@ -40,6 +46,26 @@ struct Options {
   // (RejectReason::kSeriesLimit). 0 = unlimited.
   uint64_t max_series = 10'000'000;
   uint64_t max_series_per_metric = 100'000;
+  // Raw samples older than now - raw_retention are dropped a whole partition at a time;
+  // 0 keeps them forever.
+  Duration raw_retention = 0;
+  // Rollup tiers, finest first; each resolution divides the next one. Empty: no rollups.
+  std::vector<TierOptions> tiers;
+  // How often expired partitions are dropped in the background (0: only on ApplyRetention).
+  Duration retention_interval = kHour;
+};
+
+// What one retention pass did.
+struct RetentionReport {
+  struct Tier {
+    Duration resolution = 0;  // 0 for raw samples
+    Duration retention = 0;
+    uint64_t partitions_dropped = 0;
+    Timestamp cutoff = 0;  // data ending before this was dropped
+  };
+  std::vector<Tier> tiers;  // raw first, then the rollup tiers finest first
+  uint64_t series_removed = 0;  // series with no data left in any tier
+  uint64_t disk_bytes_before = 0, disk_bytes_after = 0;
 };
 
 // Why a sample was not stored. kNone means stored.
