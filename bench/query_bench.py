@@ -2,7 +2,7 @@
 """Query latency and read-back exactness against a Prometheus-compatible query API.
 
   query_bench.py latency --url http://127.0.0.1:PORT --meta DIR/meta.json [--runs 10]
-                         [--queries basic|dashboard] [--budget S]
+                         [--queries basic|dashboard|rollup] [--budget S]
   query_bench.py verify  --url http://127.0.0.1:PORT --meta DIR/meta.json --expect DIR/expect.tsv
 
 Both print one JSON object. Latency: one untimed warm-up, then `runs` timed runs of each query
@@ -10,7 +10,10 @@ Both print one JSON object. Latency: one untimed warm-up, then `runs` timed runs
 counts of the answer so results can be compared across servers. `basic` is six queries over
 the data's span less 10 minutes at each end; `dashboard` is what a node_exporter dashboard
 sends over 24 h (and 1 h / 6 h) ranges ending 10 minutes before the data's end, with start and
-end aligned to the step as Grafana aligns them. Verify: reads each expected
+end aligned to the step as Grafana aligns them; `rollup` (workload R) is five queries over the
+last 24 h, 7 d and 30 d at 60 s, 10 min and 1 h steps, windows scaled to the step. Each entry
+also names the `X-Strata-Tier` response header (the storage tier strata answered from), if
+any. Verify: reads each expected
 series back with query_range at the series' own timestamps (step = scrape interval, chunks of
 at most one hour) and compares every value bit for bit with what the generator wrote.
 """
@@ -90,6 +93,32 @@ def dashboard_queries(meta):
   ]
 
 
+def rollup_window(step_s):
+  """The range-vector window a dashboard uses at `step_s`: 5m up to a 5 min step, else the step."""
+  if step_s <= 300:
+    return '5m'
+  return f'{step_s // 3600}h' if step_s % 3600 == 0 else f'{step_s // 60}m'
+
+
+# (range name, range seconds, step seconds) of the rollup query set.
+ROLLUP_RANGES = [('24h', 86400, 60), ('7d', 7 * 86400, 600), ('30d', 30 * 86400, 3600)]
+
+
+def rollup_queries(meta):
+  """(name, expr template with {w} for the window) of the rollup query set (workload R)."""
+  host = HOST if meta['hosts'] > 7 else 'host-0'
+  return [
+      ('sum by (host) (rate(node_cpu_seconds_total[w]))',
+       'sum by (host) (rate(node_cpu_seconds_total[{w}]))'),
+      ('avg_over_time(node_load1[w])', 'avg_over_time(node_load1[{w}])'),
+      ('max_over_time(node_memory_MemAvailable_bytes[w])',
+       'max_over_time(node_memory_MemAvailable_bytes[{w}])'),
+      ('sum by (host) (increase(node_network_receive_bytes_total[w]))',
+       'sum by (host) (increase(node_network_receive_bytes_total[{w}]))'),
+      (f'node_load1{{host="{host}"}} (raw selector)', f'node_load1{{{{host="{host}"}}}}'),
+  ]
+
+
 def range_label(seconds):
   return f'{seconds // 3600} h' if seconds % 3600 == 0 else f'{seconds // 60} min'
 
@@ -97,6 +126,19 @@ def range_label(seconds):
 def query_plan(meta, query_set):
   """[(label, path, params, extra fields)] for one query set."""
   plan = []
+  if query_set == 'rollup':
+    # "The last 24 h / 7 d / 30 d" up to the end of the data, start and end aligned to the step;
+    # the data covers 7 d, so the 30 d range also walks 23 empty days of the index.
+    for name, template in rollup_queries(meta):
+      for range_name, range_s, step in ROLLUP_RANGES:
+        end_s = meta['end_ms'] // 1000 // step * step
+        expr = template.format(w=rollup_window(step))
+        plan.append((f'{name} [{range_name}]', '/api/v1/query_range',
+                     {'query': expr, 'start': str(end_s - range_s), 'end': str(end_s),
+                      'step': str(step), 'nocache': '1'},
+                     {'expr': expr, 'group': name, 'range': range_name, 'range_s': range_s,
+                      'step_s': step}))
+    return plan
   if query_set == 'dashboard':
     end_ms = meta['end_ms'] - 600_000
     for label, expr, range_s, step in dashboard_queries(meta):
@@ -131,8 +173,10 @@ class Client:
       sys.exit('only loopback URLs are allowed')
     self.host, self.port, self.timeout = u.hostname, u.port, timeout
     self.conn = None
+    self.last_headers = {}
 
   def get(self, path, params):
+    """(status, body) of a GET; the response headers stay in last_headers (lower-case names)."""
     target = path + '?' + urllib.parse.urlencode(params)
     for attempt in range(2):
       if self.conn is None:
@@ -141,6 +185,7 @@ class Client:
         self.conn.request('GET', target)
         resp = self.conn.getresponse()
         body = resp.read()
+        self.last_headers = {k.lower(): v for k, v in resp.getheaders()}
         if resp.getheader('Connection', '').lower() == 'close':
           self.conn.close()
           self.conn = None
@@ -187,6 +232,15 @@ def latency(args, meta):
       status, body = client.get(path, params)  # warm-up
       series, points, err = count_answer(body)
       entry.update({'http_status': status, 'series': series, 'points': points})
+      tiers = []  # X-Strata-Tier values seen, in order of first appearance
+
+      def note_tier():
+        t = client.last_headers.get('x-strata-tier')
+        if t is not None and t not in tiers:
+          tiers.append(t)
+        if tiers:
+          entry['tier'] = ', '.join(tiers)
+      note_tier()
       if err or status != 200:
         entry['error'] = err or f'HTTP {status}'
         out.append(entry)
@@ -199,6 +253,7 @@ def latency(args, meta):
         t0 = time.perf_counter()
         status, body = client.get(path, params)
         times.append((time.perf_counter() - t0) * 1000.0)
+        note_tier()
         if status != 200:
           entry['error'] = f'HTTP {status}'
           break
@@ -271,7 +326,7 @@ def main():
   ap.add_argument('--meta', required=True)
   ap.add_argument('--expect')
   ap.add_argument('--runs', type=int, default=10)
-  ap.add_argument('--queries', choices=['basic', 'dashboard'], default='basic')
+  ap.add_argument('--queries', choices=['basic', 'dashboard', 'rollup'], default='basic')
   ap.add_argument('--timeout', type=float, default=120.0)
   ap.add_argument('--budget', type=float, default=600.0, help='seconds for all latency runs')
   args = ap.parse_args()

@@ -3,7 +3,7 @@
 //
 //   strata_bench_load --url http://127.0.0.1:PORT/path --dir DIR [--connections 2]
 //                     [--samples N] [--pid SERVER_PID] [--timeout-s 900] [--max-lead 64]
-//                     [--header 'K: V']...
+//                     [--rate SAMPLES_PER_S] [--header 'K: V']...
 //
 // Files named sSS-*.ext belong to shard SS; a shard's files go in name order over one
 // connection (shard % connections), so per-series time order is kept. No connection runs more
@@ -12,6 +12,11 @@
 // needs over long spans (it rejects samples older than its newest minus one hour). Headers follow the
 // extension: .rw = snappy protobuf remote_write 1.0, .json/.jsonl = JSON, .lp = text; a .gz
 // suffix adds Content-Encoding: gzip.
+//
+// --rate paces the load at that many samples per second over all connections (it needs
+// --samples: every file is taken to hold samples / files samples): the k-th file any
+// connection starts is not sent before start + k * samples_per_file / rate. A server that
+// cannot keep up makes the load slower than the rate, never faster.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +61,7 @@ struct Options {
   pid_t pid = 0;
   double timeout_s = 900;
   int64_t max_lead = 64;
+  double rate = 0;  // samples per second over all connections; 0: as fast as possible
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -69,7 +75,7 @@ struct Target {
   std::fprintf(stderr,
                "error: %s\nusage: strata_bench_load --url http://HOST:PORT/PATH --dir DIR "
                "[--connections N] [--samples N] [--pid PID] [--timeout-s S] [--max-lead FILES] "
-               "[--header 'K: V']\n",
+               "[--rate SAMPLES_PER_S] [--header 'K: V']\n",
                msg.c_str());
   std::exit(2);
 }
@@ -89,6 +95,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--pid") o.pid = static_cast<pid_t>(std::stol(value()));
     else if (a == "--timeout-s") o.timeout_s = std::stod(value());
     else if (a == "--max-lead") o.max_lead = std::stoll(value());
+    else if (a == "--rate") o.rate = std::stod(value());
     else if (a == "--header") {
       const std::string h = value();
       const size_t colon = h.find(':');
@@ -103,6 +110,8 @@ Options ParseArgs(int argc, char** argv) {
   if (o.url.empty() || o.dir.empty()) Usage("--url and --dir are required");
   if (o.connections < 1 || o.connections > 256) Usage("--connections must be in [1, 256]");
   if (o.max_lead < 0) Usage("--max-lead must be >= 0");
+  if (o.rate < 0) Usage("--rate must be >= 0");
+  if (o.rate > 0 && o.samples <= 0) Usage("--rate needs --samples");
   return o;
 }
 
@@ -217,6 +226,36 @@ class Pacer {
   const int64_t max_lead_;
 };
 
+// Spaces the sends of all connections so that samples go out at `rate` per second: the k-th
+// file claimed (by any connection) is due at start + k * samples_per_file / rate.
+// Thread-safety: WaitForSlot may be called from any connection thread.
+class RateLimiter {
+ public:
+  // `rate` <= 0 disables pacing.
+  RateLimiter(double rate, double samples_per_file, std::chrono::steady_clock::time_point start)
+      : seconds_per_file_(rate > 0 ? samples_per_file / rate : 0), start_(start) {}
+
+  // Claims the next slot and sleeps until it is due (in slices of at most 100 ms, returning
+  // early when `stop` is set).
+  void WaitForSlot(const std::atomic<bool>& stop) {
+    if (seconds_per_file_ <= 0) return;
+    const int64_t slot = next_slot_.fetch_add(1);
+    const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(slot * seconds_per_file_));
+    while (!stop.load()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= due) return;
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          due - now, std::chrono::milliseconds(100)));
+    }
+  }
+
+ private:
+  const double seconds_per_file_;
+  const std::chrono::steady_clock::time_point start_;
+  std::atomic<int64_t> next_slot_{0};
+};
+
 void RecordError(Counters& c, const std::string& what) {
   c.errors.fetch_add(1);
   std::lock_guard<std::mutex> lock(c.mu);
@@ -226,7 +265,8 @@ void RecordError(Counters& c, const std::string& what) {
 // One connection: posts `files` in order, reconnecting after errors or a server close.
 void RunConnection(const Options& o, const Target& target,
                    const std::vector<std::filesystem::path>& files, Counters& c,
-                   std::chrono::steady_clock::time_point deadline, int conn, Pacer& pacer) {
+                   std::chrono::steady_clock::time_point deadline, int conn, Pacer& pacer,
+                   RateLimiter& limiter) {
   struct FinishOnExit {
     Pacer& pacer;
     int conn;
@@ -260,6 +300,7 @@ void RunConnection(const Options& o, const Target& target,
     const auto& file = files[index];
     pacer.Sent(conn, static_cast<int64_t>(index));  // files before this one are done with
     pacer.WaitTurn(conn, static_cast<int64_t>(index), c.stop);
+    limiter.WaitForSlot(c.stop);
     if (c.stop.load() || std::chrono::steady_clock::now() > deadline) {
       RecordError(c, "deadline reached before all files were sent");
       c.stop = true;
@@ -384,13 +425,14 @@ int Run(const Options& o) {
     if (per_conn[i].empty()) pacer.Finished(i);
   }
   const auto began = std::chrono::steady_clock::now();
+  RateLimiter limiter(o.rate, o.samples / static_cast<double>(files.size()), began);
   const auto deadline =
       began + std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s * 1000));
   std::vector<std::thread> threads;
   for (int i = 0; i < o.connections; ++i) {
     if (per_conn[i].empty()) continue;
     threads.emplace_back(RunConnection, std::cref(o), std::cref(target), std::cref(per_conn[i]),
-                         std::ref(counters), deadline, i, std::ref(pacer));
+                         std::ref(counters), deadline, i, std::ref(pacer), std::ref(limiter));
   }
   for (auto& t : threads) t.join();
   const double seconds =
@@ -412,13 +454,13 @@ int Run(const Options& o) {
               "\"seconds\": %.3f, \"requests_per_s\": %.1f, \"samples\": %.0f, "
               "\"samples_per_s\": %.0f, \"body_bytes\": %lld, \"server_cpu_s\": %.2f, "
               "\"server_cpu_s_per_million\": %.3f, \"server_peak_rss_bytes\": %.0f, "
-              "\"loader_cpu_s\": %.2f, \"statuses\": {%s}, \"first_error\": \"%s\"}\n",
+              "\"loader_cpu_s\": %.2f, \"rate_target\": %.0f, \"statuses\": {%s}, \"first_error\": \"%s\"}\n",
               files.size(), static_cast<long long>(requests), static_cast<long long>(errors),
               complete ? "true" : "false", seconds, requests / seconds, o.samples,
               complete && o.samples > 0 ? o.samples / seconds : 0.0,
               static_cast<long long>(counters.bytes.load()), server_cpu,
               server_cpu >= 0 && o.samples > 0 ? server_cpu / (o.samples / 1e6) : -1.0, rss,
-              self_cpu, statuses.c_str(), JsonEscape(counters.first_error).c_str());
+              self_cpu, o.rate, statuses.c_str(), JsonEscape(counters.first_error).c_str());
   return complete ? 0 : 1;
 }
 

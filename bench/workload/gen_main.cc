@@ -1,8 +1,11 @@
 // strata_bench_gen: writes the benchmark workload as ready-to-post request bodies.
 //
-//   strata_bench_gen --workload A|B|D|quick --out DIR [--seed N] [--end-ms MS]
-//                    [--formats rw,json,vmimport,influx] [--samples-per-request 10000]
-//                    [--shards 2]
+//   strata_bench_gen --workload A|B|D|R|L|quick --out DIR [--seed N] [--end-ms MS]
+//                    [--span-ms MS] [--formats rw,json,vmimport,influx]
+//                    [--samples-per-request 10000] [--shards 2]
+//
+// Bodies are written as they fill up and expect.tsv line by line, so memory stays bounded
+// whatever the span (workload R is 7 days).
 //
 // Layout of DIR: <format>/sSS-NNNNNN.<ext> (shard SS, sequence NNNNNN), meta.json, expect.tsv.
 // Samples are split into shards by series (series % shards), like the shards of Prometheus'
@@ -32,6 +35,7 @@ struct Options {
   std::string out;
   uint64_t seed = 1;
   int64_t end_ms = 0;
+  int64_t span_ms = 0;  // 0: the workload's own span
   std::vector<std::string> formats = {"rw", "json", "influx"};
   size_t samples_per_request = 10'000;
   int shards = 2;
@@ -39,8 +43,8 @@ struct Options {
 
 [[noreturn]] void Usage(const char* msg) {
   std::fprintf(stderr,
-               "error: %s\nusage: strata_bench_gen --workload A|B|D|quick --out DIR [--seed N] "
-               "[--end-ms MS] [--formats rw,json,vmimport,influx] [--samples-per-request N] "
+               "error: %s\nusage: strata_bench_gen --workload A|B|D|R|L|quick --out DIR [--seed N] "
+               "[--end-ms MS] [--span-ms MS] [--formats rw,json,vmimport,influx] [--samples-per-request N] "
                "[--shards N]\n",
                msg);
   std::exit(2);
@@ -70,6 +74,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--out") o.out = value();
     else if (a == "--seed") o.seed = std::stoull(value());
     else if (a == "--end-ms") o.end_ms = std::stoll(value());
+    else if (a == "--span-ms") o.span_ms = std::stoll(value());
     else if (a == "--formats") o.formats = SplitComma(value());
     else if (a == "--samples-per-request") o.samples_per_request = std::stoul(value());
     else if (a == "--shards") o.shards = std::stoi(value());
@@ -78,6 +83,7 @@ Options ParseArgs(int argc, char** argv) {
   if (o.out.empty()) Usage("--out is required");
   if (o.shards < 1 || o.shards > 64) Usage("--shards must be in [1, 64]");
   if (o.samples_per_request < 1) Usage("--samples-per-request must be positive");
+  if (o.span_ms < 0) Usage("--span-ms must be positive");
   for (const auto& f : o.formats) {
     if (f != "rw" && f != "json" && f != "vmimport" && f != "influx") {
       Usage(("unknown format " + f).c_str());
@@ -100,12 +106,22 @@ WorkloadParams ParamsFor(const Options& o) {
     // range sits 10 minutes inside the data like A's ranges do.
     p.hosts = 100;
     p.span_ms = (24 * 3600 + 20 * 60) * 1000LL;
+  } else if (o.workload == "R") {
+    // The rollup benchmark: 10 hosts (1,000 series) over 7 days, about 60 M samples.
+    p.hosts = 10;
+    p.span_ms = 7 * 24 * 3600 * 1000LL;
+  } else if (o.workload == "L") {
+    // The live phase of the rollup benchmark: A's fleet over 4 h, 14.4 M samples, which a
+    // loader paced at 100,000 samples/s sends in 144 s.
+    p.hosts = 100;
+    p.span_ms = 4 * 3600 * 1000LL;
   } else if (o.workload == "quick") {
     p.hosts = 20;
     p.span_ms = 3600 * 1000LL;
   } else {
-    Usage("workload must be A, B, D or quick");
+    Usage("workload must be A, B, D, R, L or quick");
   }
+  if (o.span_ms > 0) p.span_ms = o.span_ms;
   if (o.end_ms > 0) {
     p.end_ms = o.end_ms;
   } else {
@@ -186,7 +202,15 @@ int Run(const Options& o) {
   const std::vector<size_t> expected = ExpectedSeries(workload);
   std::vector<bool> is_expected(workload.series().size(), false);
   for (size_t i : expected) is_expected[i] = true;
-  std::map<size_t, std::string> expect_lines;
+  // Written as the samples are generated (timestamp order, series interleaved): a 7-day span
+  // holds 60,000 samples per expected series.
+  const std::filesystem::path expect_path = out / "expect.tsv";
+  FILE* expect_file = std::fopen(expect_path.c_str(), "wb");
+  if (expect_file == nullptr) {
+    std::fprintf(stderr, "error: cannot write %s: %s\n", expect_path.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::string line;
 
   std::vector<std::vector<Point>> pending(o.shards);
   std::vector<int64_t> next_seq(o.shards, 0);
@@ -223,10 +247,13 @@ int Run(const Options& o) {
         pending[shard].push_back({static_cast<uint32_t>(i), ts, v});
         ++total_samples;
         if (is_expected[i]) {
-          std::string& lines = expect_lines[i];
-          lines += Selector(workload.series()[i]) + "\t" + std::to_string(ts) + "\t";
-          AppendDouble(lines, v);
-          lines += "\n";
+          line = Selector(workload.series()[i]) + "\t" + std::to_string(ts) + "\t";
+          AppendDouble(line, v);
+          line += "\n";
+          if (std::fwrite(line.data(), 1, line.size(), expect_file) != line.size()) {
+            std::fprintf(stderr, "error: cannot write %s\n", expect_path.c_str());
+            return 1;
+          }
         }
         if (pending[shard].size() >= o.samples_per_request) flush(shard);
       }
@@ -234,9 +261,10 @@ int Run(const Options& o) {
   }
   for (int s = 0; s < o.shards; ++s) flush(s);
 
-  std::string expect;
-  for (const auto& [i, lines] : expect_lines) expect += lines;
-  WriteFile(out / "expect.tsv", expect);
+  if (std::fclose(expect_file) != 0) {
+    std::fprintf(stderr, "error: cannot write %s\n", expect_path.c_str());
+    return 1;
+  }
 
   const WorkloadParams& p = workload.params();
   std::string meta = "{\n";
