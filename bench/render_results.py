@@ -6,7 +6,9 @@
 
 Prints the tables; with --write, also writes them, with machine details, to FILE, replacing
 only the section of this workload (a `dashboard` query set on a workload whose default is
-`basic` gets a section of its own, `<workload>-dashboard`).
+`basic` gets a section of its own, `<workload>-dashboard`). Workload R (rollups) has tables of
+its own: load, rollup catch-up and disk per tier; the rollup query set over 24 h / 7 d / 30 d;
+the live phase (`strata-live.json`).
 """
 import argparse
 import datetime
@@ -343,16 +345,279 @@ def render_dashboard(results, meta):
   return '\n'.join(lines)
 
 
+# ---- workload R --------------------------------------------------------------------------
+TARGET_7D_OVER_24H = 2.0   # strata's 7 d median at most twice its 24 h median
+TARGET_ROLLUP_CPU_PCT = 10.0  # rollup worker CPU at 100,000 samples/s, % of one core
+RANGES_R = ['24h', '7d', '30d']
+RANGE_TITLES = {'24h': '24 h', '7d': '7 d', '30d': '30 d'}
+
+
+def load_rollup_results(directory):
+  results = {}
+  for name in ('vm', 'strata', 'strata-live'):
+    path = os.path.join(directory, f'{name}.json')
+    if os.path.exists(path):
+      with open(path) as f:
+        results[name] = json.load(f)
+  return results
+
+
+def na(v, fmt='{:,.0f}'):
+  return 'n/a' if v is None else fmt.format(v)
+
+
+def rollup_load_table(results):
+  servers = [s for s in ('vm', 'strata') if s in results]
+  lines = ['| | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in servers) + ' |',
+           '|---' * (1 + len(servers)) + '|']
+  tier_names = []
+  for s in servers:
+    tiers = ((results[s].get('catchup') or {}).get('tiers') or {})
+    for t in tiers:
+      if t not in tier_names:
+        tier_names.append(t)
+  order = {'raw': 0, '1m': 1, '1h': 2}
+  tier_names = sorted(set(tier_names) | {'raw', '1m', '1h'}, key=lambda t: (order.get(t, 9), t))
+
+  def row(label, fn):
+    cells = []
+    for s in servers:
+      st = status_of(results[s])
+      cells.append(st if st is not None else fn(s, results[s]))
+    lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+
+  def load_rate(s, r):
+    load = r.get('load') or {}
+    return fmt_num(load.get('samples_per_s')) if load.get('complete') else '– (incomplete)'
+
+  def catchup(s, r):
+    if s != 'strata':
+      return '–'
+    c = r.get('catchup') or {}
+    if not c.get('rollup_lag_field'):
+      return 'n/a (no `rollup_lag_seconds` in stats)'
+    if c.get('caught_up'):
+      return f'{c["catchup_s"]:.1f}'
+    return f'not within {c.get("waited_s", 0):.0f} s (lag {na(c.get("final_lag_s"), "{:.0f}")} s)'
+
+  def tier_cell(tier):
+    def cell(s, r):
+      if s != 'strata':
+        return '–'
+      tiers = (r.get('catchup') or {}).get('tiers')
+      if tiers is None or tier not in tiers:
+        return 'n/a'
+      return f'{tiers[tier]:,.0f} ({tiers[tier] / r["samples"]:.2f} B/sample)'
+    return cell
+
+  row('ingest samples/s (remote_write, 2 connections)', load_rate)
+  row('load errors (non-2xx or I/O)', lambda s, r: fmt_num((r.get('load') or {}).get('errors')))
+  row('`POST /api/v1/admin/flush`, s',
+      lambda s, r: '–' if r.get('flush_s') is None else f'{r["flush_s"]:.1f}')
+  row('rollups caught up after the flush (`rollup_lag_seconds` < 120), s', catchup)
+  for t in tier_names:
+    row(f'disk bytes of tier {t} (stats `tiers[].disk_bytes`)', tier_cell(t))
+  row('data directory `du -sb`, bytes (bytes/sample)',
+      lambda s, r: f'{r["disk_bytes_du"]:,} ({r["bytes_per_sample"]:.2f})')
+  return '\n'.join(lines)
+
+
+def rollup_query_table(results):
+  """The rollup query set: strata and VictoriaMetrics over 24 h / 7 d / 30 d, with the 7 d ÷ 24 h
+  target checked on strata's medians."""
+  lines = []
+  strata = results.get('strata')
+  strata_ok = strata is not None and status_of(strata) is None
+  vm = results.get('vm')
+  vm_ok = vm is not None and status_of(vm) is None
+  groups = []
+  for s in ('strata', 'vm'):
+    for q in (results.get(s) or {}).get('queries') or []:
+      if q.get('group') and q['group'] not in groups:
+        groups.append(q['group'])
+
+  def find(r, group, rng):
+    for q in (r or {}).get('queries') or []:
+      if q.get('group') == group and q.get('range') == rng:
+        return q
+    return None
+
+  def lat(r, ok, group, rng):
+    if r is None:
+      return 'not run', None
+    if not ok:
+      return status_of(r), None
+    q = find(r, group, rng)
+    if q is None:
+      return '–', None
+    if 'median_ms' not in q:
+      return 'error: ' + md_cell(q.get('error', '?')), None
+    return f'{q["median_ms"]:.1f} ({q["p95_ms"]:.1f})', q['median_ms']
+
+  head = ('| query (w: 5m at 24 h, 10m at 7 d, 1h at 30 d) | '
+          + ' | '.join(f'strata {RANGE_TITLES[r]}' for r in RANGES_R)
+          + f' | strata 7 d ÷ 24 h (target ≤ {TARGET_7D_OVER_24H:g}) | '
+          + ' | '.join(f'VictoriaMetrics {RANGE_TITLES[r]}' for r in RANGES_R)
+          + ' | VictoriaMetrics 7 d ÷ 24 h | `X-Strata-Tier` 24 h / 7 d / 30 d | answer 24 h / 7 d / 30 d |')
+  lines.append(head)
+  lines.append('|---' * 11 + '|')
+  checked, met, worst = 0, 0, None
+  for g in groups:
+    s_cells = [lat(strata, strata_ok, g, r) for r in RANGES_R]
+    v_cells = [lat(vm, vm_ok, g, r) for r in RANGES_R]
+    s_ratio = ratio(s_cells[1][1], s_cells[0][1])
+    if s_cells[0][1] and s_cells[1][1] is not None:
+      checked += 1
+      x = s_cells[1][1] / s_cells[0][1]
+      met += x <= TARGET_7D_OVER_24H
+      if worst is None or x > worst[1]:
+        worst = (g, x)
+      if x > TARGET_7D_OVER_24H:
+        s_ratio = f'**{s_ratio}**'
+    tiers = []
+    answers = []
+    for r in RANGES_R:
+      q = find(strata, g, r) if strata_ok else None
+      tiers.append(md_cell(q.get('tier', 'n/a')) if q else '–')
+      a = f'{q["series"]}/{q["points"]}' if q and q.get('series') is not None else '–'
+      vq = find(vm, g, r) if vm_ok else None
+      if q and vq and vq.get('series') is not None and (vq['series'], vq['points']) != (
+          q.get('series'), q.get('points')):
+        a += f' (VM {vq["series"]}/{vq["points"]})'
+      answers.append(a)
+    lines.append(f'| `{md_cell(g)}` | ' + ' | '.join(c[0] for c in s_cells) + f' | {s_ratio} | '
+                 + ' | '.join(c[0] for c in v_cells) + f' | {ratio(v_cells[1][1], v_cells[0][1])} | '
+                 + ' / '.join(tiers) + ' | ' + ' / '.join(answers) + ' |')
+  lines.append('')
+  if checked:
+    verdict = 'met' if met == checked == len(groups) else '**not met**'
+    lines.append(f'- Target "7 d range at most {TARGET_7D_OVER_24H:g}× the 24 h range" (strata '
+                 f'medians): {verdict} — {met} of {len(groups)} queries; worst '
+                 f'`{md_cell(worst[0])}` at {worst[1]:.2f}×.')
+  else:
+    lines.append('- Target "7 d range at most 2× the 24 h range": not checked (no strata figures).')
+  return '\n'.join(lines)
+
+
+def rollup_live_table(results):
+  live = results.get('strata-live')
+  if live is None:
+    return 'Live phase: not run (strata was not among the servers).'
+  if status_of(live) is not None:
+    return f'Live phase: {status_of(live)}.'
+  load = live.get('load') or {}
+  probe = live.get('probe') or {}
+  meta = live.get('meta') or {}
+  lines = ['| live phase | strata |', '|---|---|']
+  achieved = load['samples'] / load['seconds'] if load.get('seconds') else None
+  by_tier = probe.get('buckets_per_s_by_tier')
+  cpu = probe.get('rollup_cpu_pct_of_core')
+  rows = [
+      ('target rate, samples/s', f'{live["rate_target"]:,}'),
+      ('achieved, samples/s (samples ÷ loader wall time)',
+       f'{na(achieved)} ({na(load.get("samples"))} samples in {na(load.get("seconds"), "{:.0f}")} s)'),
+      ('load errors (non-2xx or I/O)', fmt_num(load.get('errors'))),
+      ('sampled window (every 5 s while loading), s', na(probe.get('window_s'), '{:.0f}')),
+      ('rollup buckets/s (`strata_rollup_buckets_total`)',
+       'n/a' if probe.get('buckets_per_s') is None else
+       f'{probe["buckets_per_s"]:,.0f} (' + ', '.join(f'{t or "no tier label"}: {v:,.0f}'
+                                               for t, v in by_tier.items()) + ')'),
+      (f'rollup CPU, % of one core (`strata_rollup_cpu_seconds_total`; target < '
+       f'{TARGET_ROLLUP_CPU_PCT:g}%)',
+       'n/a' if cpu is None else (f'{cpu:.1f}%' if cpu < TARGET_ROLLUP_CPU_PCT else f'**{cpu:.1f}%**')),
+      ('server CPU, % of one core (utime+stime from /proc)',
+       na(probe.get('server_cpu_pct_of_core'), '{:.0f}%')),
+  ]
+  for label, cell in rows:
+    lines.append(f'| {label} | {cell} |')
+  lines.append('')
+  if cpu is None:
+    lines.append('- Target "rollup CPU under 10% of one core at 100,000 samples/s": not checked '
+                 '(the binary exports no `strata_rollup_cpu_seconds_total`).')
+  else:
+    verdict = 'met' if cpu < TARGET_ROLLUP_CPU_PCT else '**not met**'
+    lines.append(f'- Target "rollup CPU under {TARGET_ROLLUP_CPU_PCT:g}% of one core at '
+                 f'{live["rate_target"]:,} samples/s": {verdict} ({cpu:.1f}%).')
+  span = ''
+  if meta:
+    span = (f' Workload L: {meta["hosts"]} hosts, {meta["series"]:,} series, '
+            f'{hours_minutes(meta["end_ms"] - meta["start_ms"])} of data ending 5 minutes before '
+            f'it was generated, {meta["samples"]:,} samples.')
+  return ('Live phase: a fresh strata (same config) receives workload-A-shaped data at the target '
+          'rate (`strata_bench_load --rate`); `rollup_bench.py live` reads `/metrics` and '
+          '`/proc/PID/stat` every 5 s, and the rates are the counters\' increase over the sampled '
+          'window.' + span + '\n\n' + '\n'.join(lines))
+
+
+def render_rollup(results, meta):
+  return '\n\n'.join([
+      rollup_load_table(results),
+      'Rollup queries, ms: median of warm runs after one warm-up, p95 (nearest rank) in '
+      'parentheses; `nocache=1` on every request, VictoriaMetrics with `-search.disableCache`. '
+      'Ranges are "the last 24 h / 7 d / 30 d" up to the end of the data, start and end aligned '
+      'to the step (60 s, 10 min, 1 h); the data covers 7 d, so the 30 d range also spans 23 days '
+      'without data. `X-Strata-Tier` is the response header naming the tier strata answered from '
+      '("n/a": the binary sends none). "answer" is series/points of strata\'s answer '
+      '(VictoriaMetrics\' when it differs).',
+      rollup_query_table(results),
+      rollup_live_table(results)])
+
+
+def rollup_section(results, meta, command):
+  versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{results[s]["version"]}`'
+                       for s in ('vm', 'strata') if (results.get(s) or {}).get('version'))
+  end = datetime.datetime.fromtimestamp(meta['end_ms'] / 1000, datetime.timezone.utc)
+  return f"""<!-- workload R -->
+## Workload R — rollups
+
+- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
+- Machine: {machine()}
+- Command: `{command}`
+- Versions: {versions or 'see run log'}
+- Workload R (seed {meta['seed']}): {meta['hosts']} hosts × {meta['metric_names']} metric names =
+  {meta['series']:,} series, {meta['interval_ms'] // 1000} s interval, {hours_minutes(meta['end_ms'] - meta['start_ms'])}
+  ending {end.strftime('%Y-%m-%d %H:%M UTC')}, {meta['samples']:,} samples; {meta['samples_per_request']:,} samples per
+  request, {meta['shards']} connections. Request bodies per sample: {body_sizes(meta)}.
+  strata runs with `bench/configs/rollup.yaml` (`ingest.max_sample_age: 30d`,
+  `storage.out_of_order_window: 1h`, raw retention 8d, tiers 1m/30d and 1h/365d),
+  VictoriaMetrics with `-retentionPeriod=2y`.
+
+{render_rollup(results, meta)}
+<!-- end workload R -->
+"""
+
+
+def write_section(path, wl, section):
+  """Writes `section` into the results file at `path`, replacing only workload `wl`'s."""
+  sections = {}
+  if os.path.exists(path):
+    with open(path) as f:
+      old = f.read()
+    for m in re.finditer(r'<!-- workload ([\w-]+) -->\n.*?<!-- end workload \1 -->\n', old, re.S):
+      sections[m.group(1)] = m.group(0)
+  sections[wl] = section
+  body = '\n'.join(sections[k] for k in sorted(sections))
+  doc = HEADER + '\n' + body + '\n' + METHOD
+  with open(path, 'w') as f:
+    f.write(doc)
+
+
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument('--results', required=True)
   ap.add_argument('--meta', required=True)
   ap.add_argument('--command', default='bench/run.sh')
-  ap.add_argument('--queries', choices=['basic', 'dashboard'], default=None)
+  ap.add_argument('--queries', choices=['basic', 'dashboard', 'rollup'], default=None)
   ap.add_argument('--write')
   args = ap.parse_args()
   with open(args.meta) as f:
     meta = json.load(f)
+  if meta['workload'] == 'R':
+    results = load_rollup_results(args.results)
+    print(render_rollup(results, meta))
+    if args.write:
+      write_section(args.write, 'R', rollup_section(results, meta, args.command))
+    return
   results = load_results(args.results)
   default_set = 'dashboard' if meta['workload'] == 'D' else 'basic'
   query_set = args.queries or default_set
@@ -387,17 +652,7 @@ def main():
 {tables}
 <!-- end workload {wl} -->
 """
-  sections = {}
-  if os.path.exists(args.write):
-    with open(args.write) as f:
-      old = f.read()
-    for m in re.finditer(r'<!-- workload ([\w-]+) -->\n.*?<!-- end workload \1 -->\n', old, re.S):
-      sections[m.group(1)] = m.group(0)
-  sections[wl] = section
-  body = '\n'.join(sections[k] for k in sorted(sections))
-  doc = HEADER + '\n' + body + '\n' + METHOD
-  with open(args.write, 'w') as f:
-    f.write(doc)
+  write_section(args.write, wl, section)
 
 
 if __name__ == '__main__':

@@ -2,10 +2,11 @@
 # Side-by-side ingest, disk and query benchmark: VictoriaMetrics, Prometheus and strata on the
 # same pre-generated node_exporter-like workload. See bench/README.md.
 #
-#   bench/run.sh [--workload A|B|D] [--quick] [--seed N] [--strata PATH]
+#   bench/run.sh [--workload A|B|D|R] [--quick] [--seed N] [--strata PATH]
 #                [--servers vm,vm-influx,vm-import,prometheus,strata,strata-json]
 #                [--queries basic|dashboard] [--query-budget S]
 #                [--connections N] [--runs N] [--work DIR] [--into RESULTS_DIR] [--no-results]
+#                [--r-days N] [--live-rate SAMPLES_PER_S] [--live-seconds S]   (workload R)
 #
 # STRATA_BIN overrides the strata binary (default: <repo>/build/src/app/strata); when it is
 # missing, strata is skipped with a message. Results land in bench/RESULTS.md unless
@@ -23,13 +24,17 @@ SEED=1
 STRATA_BIN="${STRATA_BIN:-$REPO/build/src/app/strata}"
 SERVERS=""
 QUERIES=""
-QUERY_BUDGET=900
+QUERY_BUDGET=""
 CONNECTIONS=2
 RUNS=10
 WORK="${BENCH_WORK:-$REPO/build-bench/work}"
 WRITE_RESULTS=1
 INTO=""
 COMMAND="bench/run.sh${*:+ $*}"
+# Workload R (rollups): days of backfilled data, and the live phase's pace and duration.
+R_DAYS=7
+LIVE_RATE=100000
+LIVE_SECONDS=144
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -45,13 +50,33 @@ while [[ $# -gt 0 ]]; do
     --work) WORK="$2"; shift 2 ;;
     --no-results) WRITE_RESULTS=0; shift ;;
     --into) INTO="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --r-days) R_DAYS="$2"; shift 2 ;;
+    --live-rate) LIVE_RATE="$2"; shift 2 ;;
+    --live-seconds) LIVE_SECONDS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-[[ "$WORKLOAD" == A || "$WORKLOAD" == B || "$WORKLOAD" == D ]] ||
-  { echo "--workload must be A, B or D" >&2; exit 2; }
+[[ "$WORKLOAD" == A || "$WORKLOAD" == B || "$WORKLOAD" == D || "$WORKLOAD" == R ]] ||
+  { echo "--workload must be A, B, D or R" >&2; exit 2; }
 if [[ $QUICK == 1 ]]; then WORKLOAD=quick; WRITE_RESULTS=0; fi
+# Servers start from their own directory: a relative binary path is made absolute first.
+[[ "$STRATA_BIN" == /* ]] || STRATA_BIN="$PWD/$STRATA_BIN"
+[[ "$R_DAYS" =~ ^[1-9][0-9]*$ && "$LIVE_RATE" =~ ^[1-9][0-9]*$ && "$LIVE_SECONDS" =~ ^[1-9][0-9]*$ ]] ||
+  { echo "--r-days, --live-rate and --live-seconds must be positive integers" >&2; exit 2; }
+if [[ $WORKLOAD == R ]]; then
+  # Workload R measures rollups: strata against VictoriaMetrics (reference latencies), the
+  # rollup query set. A shortened run (smoke test) never writes RESULTS.md.
+  SERVERS="${SERVERS:-strata,vm}"
+  QUERIES=rollup
+  QUERY_BUDGET="${QUERY_BUDGET:-300}"
+  for s in ${SERVERS//,/ }; do
+    [[ $s == strata || $s == vm ]] ||
+      { echo "workload R runs only the servers strata and vm, not $s" >&2; exit 2; }
+  done
+  if [[ $R_DAYS != 7 || $LIVE_SECONDS != 144 || $LIVE_RATE != 100000 ]]; then WRITE_RESULTS=0; fi
+fi
+QUERY_BUDGET="${QUERY_BUDGET:-900}"
 # Workload D is the query benchmark: the dashboard query set over 24 h, and only the servers
 # whose queries are compared (its Influx and JSON bodies would take 28 GB).
 if [[ -z "$SERVERS" ]]; then
@@ -61,7 +86,7 @@ fi
 if [[ -z "$QUERIES" ]]; then
   if [[ $WORKLOAD == D ]]; then QUERIES=dashboard; else QUERIES=basic; fi
 fi
-[[ "$QUERIES" == basic || "$QUERIES" == dashboard ]] ||
+[[ "$QUERIES" == basic || "$QUERIES" == dashboard || "$QUERIES" == rollup ]] ||
   { echo "--queries must be basic or dashboard" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -93,6 +118,17 @@ LOAD="$BUILD/strata_bench_load"
 
 # ---- data (cached by workload and seed while its timestamps are recent) -----------------
 DATA="$WORK/data-$WORKLOAD-seed$SEED"
+# Cached data is reused while its newest sample is younger than this; workload R's backfill is
+# meant to end a few minutes before now and takes ~20 s to generate, so it is kept 1 h.
+MAX_AGE_H=12
+GEN_EXTRA=()
+if [[ $WORKLOAD == R ]]; then
+  MAX_AGE_H=1
+  if [[ $R_DAYS != 7 ]]; then
+    DATA="$WORK/data-R${R_DAYS}d-seed$SEED"
+    GEN_EXTRA=(--span-ms $(( R_DAYS * 86400 * 1000 )))
+  fi
+fi
 # Body formats the chosen servers need.
 formats=()
 for s in ${SERVERS//,/ }; do
@@ -110,8 +146,8 @@ FORMATS=$(IFS=,; echo "${formats[*]}")
 now_ms=$(( $(date +%s) * 1000 ))
 if [[ -f "$DATA/meta.json" ]]; then
   end_ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end_ms"])' "$DATA/meta.json")
-  if (( now_ms - end_ms > 12 * 3600 * 1000 )); then
-    log "cached data in $DATA is older than 12 h; regenerating"
+  if (( now_ms - end_ms > MAX_AGE_H * 3600 * 1000 )); then
+    log "cached data in $DATA is older than $MAX_AGE_H h; regenerating"
     rm -rf "$DATA"
   fi
 fi
@@ -120,7 +156,7 @@ if [[ ! -f "$DATA/meta.json" ]]; then
   rm -rf "$DATA.tmp"
   mkdir -p "$WORK"
   "$GEN" --workload "$WORKLOAD" --seed "$SEED" --out "$DATA.tmp" --formats "$FORMATS" \
-    --shards "$CONNECTIONS"
+    --shards "$CONNECTIONS" ${GEN_EXTRA[@]+"${GEN_EXTRA[@]}"}
   mv "$DATA.tmp" "$DATA"
 else
   log "reusing generated data in $DATA"
@@ -131,7 +167,8 @@ else
     log "generating missing formats ${missing[*]}"
     rm -rf "$DATA.add"
     "$GEN" --workload "$WORKLOAD" --seed "$SEED" --end-ms "$end_ms" --out "$DATA.add" \
-      --formats "$(IFS=,; echo "${missing[*]}")" --shards "$CONNECTIONS"
+      --formats "$(IFS=,; echo "${missing[*]}")" --shards "$CONNECTIONS" \
+      ${GEN_EXTRA[@]+"${GEN_EXTRA[@]}"}
     for f in "${missing[@]}"; do mv "$DATA.add/$f" "$DATA/$f"; done
     rm -rf "$DATA.add"
   fi
@@ -335,10 +372,194 @@ PY
   cleanup
 }
 
+# ---- workload R: rollups ----------------------------------------------------------------
+strata_version() {
+  echo "$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+}
+
+# start_rollup_server NAME URL_PORT: starts strata (with bench/configs/rollup.yaml) or
+# VictoriaMetrics (-retentionPeriod=2y, so 7-day-old data is kept) fresh in SERVER_DIR.
+start_rollup_server() {
+  local name=$1 port=$2 data="$SERVER_DIR/data"
+  mkdir -p "$data"
+  case "$name" in
+    vm)
+      victoria-metrics -storageDataPath="$data" -httpListenAddr="127.0.0.1:$port" \
+        -retentionPeriod=2y -selfScrapeInterval=0 -search.disableCache -loggerLevel=ERROR \
+        >"$SERVER_DIR/log" 2>&1 &
+      SERVER_PID=$! ;;
+    strata)
+      # From its own directory with an explicit config: the caller's config/strata.yaml is not
+      # read, and the backfill limits are the benchmark's, not the defaults.
+      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --config "$BENCH/configs/rollup.yaml" \
+        --listen "127.0.0.1:$port" --data-dir "$data") >"$SERVER_DIR/log" 2>&1 &
+      SERVER_PID=$! ;;
+  esac
+}
+
+# run_rollup_server NAME: loads workload R into a fresh strata or VictoriaMetrics, flushes,
+# waits for strata's rollups to catch up, measures the disk, runs the rollup query set.
+run_rollup_server() {
+  local name=$1 port url version ready_path
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  if [[ $name == strata && ! -x "$STRATA_BIN" ]]; then
+    log "skipping strata: binary not found at $STRATA_BIN (set STRATA_BIN or --strata)"
+    printf '{"name": "strata", "skipped": "strata binary not found at %s"}\n' "$STRATA_BIN" \
+      >"$RES/strata.json"
+    return 0
+  fi
+  SERVER_DIR="$(mktemp -d "$WORK/srv-$name-XXXX")"
+  local data="$SERVER_DIR/data"
+  if [[ $name == vm ]]; then
+    version="victoria-metrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || true)"
+    ready_path=/health
+  else
+    version="$(strata_version)"
+    ready_path=/-/ready
+  fi
+  start_rollup_server "$name" "$port"
+  log "$name: pid $SERVER_PID on $url"
+  if ! wait_ready "$url$ready_path"; then
+    tail -20 "$SERVER_DIR/log" >&2 || true
+    printf '{"name": "%s", "failed": "did not start"}\n' "$name" >"$RES/$name.json"
+    cleanup
+    return 0
+  fi
+  sleep 1
+  log "$name: loading $SAMPLES samples (workload R, $R_DAYS d) over $CONNECTIONS connections"
+  "$LOAD" --url "$url/api/v1/write" --dir "$DATA/rw" --connections "$CONNECTIONS" \
+    --samples "$SAMPLES" --pid "$SERVER_PID" --timeout-s 1800 >"$RES/$name.load.json" ||
+    log "$name: load reported errors: $(cat "$RES/$name.load.json")"
+  log "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s samples/s, errors %d" % (format(d["samples_per_s"], ",.0f"), d["errors"]))' "$RES/$name.load.json")"
+
+  local flush_s="null" flushed
+  if [[ $name == vm ]]; then
+    settle 120
+    curl -fsS --max-time 300 "$url/internal/force_flush" >/dev/null
+    settle 60
+    echo '{}' >"$RES/$name.catchup.json"
+  else
+    local t0 t1
+    t0=$(date +%s.%N)
+    curl -fsS --max-time 600 -XPOST "$url/api/v1/admin/flush" >/dev/null ||
+      log "$name: flush request failed"
+    t1=$(date +%s.%N)
+    flush_s=$(python3 -c "print(round($t1 - $t0, 3))")
+    log "$name: flushed in ${flush_s}s; waiting for rollup_lag_seconds < 120"
+    python3 "$BENCH/rollup_bench.py" catchup --url "$url" --lag-below 120 --absent-timeout 60 \
+      --timeout 600 >"$RES/$name.catchup.json" || log "$name: catch-up probe failed"
+    log "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("rollups caught up in %.1f s" % d["catchup_s"] if d.get("caught_up") else ("rollup_lag_seconds absent: n/a" if not d.get("rollup_lag_field") else "rollups not caught up, lag %s s" % d.get("final_lag_s")))' "$RES/$name.catchup.json")"
+    settle 120
+  fi
+  flushed=$(du_bytes "$data")
+
+  log "$name: rollup queries ($RUNS warm runs each)"
+  python3 "$BENCH/query_bench.py" latency --url "$url" --meta "$DATA/meta.json" --runs "$RUNS" \
+    --queries rollup --budget "$QUERY_BUDGET" >"$RES/$name.queries.json" ||
+    log "$name: query run failed"
+
+  python3 - "$RES" "$name" "$version" "$SAMPLES" "$flushed" "$flush_s" <<'PY'
+import json, os, sys
+res, name, version, samples, flushed, flush_s = sys.argv[1:]
+def load(suffix):
+    try:
+        with open(os.path.join(res, f"{name}.{suffix}.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+out = {"name": name, "version": version, "samples": int(samples), "load": load("load"),
+       "flush_s": json.loads(flush_s), "catchup": load("catchup"),
+       "disk_bytes_du": int(flushed), "bytes_per_sample": int(flushed) / int(samples),
+       "queries": (load("queries") or {}).get("queries"), "query_set": "rollup"}
+with open(os.path.join(res, f"{name}.json"), "w") as f:
+    json.dump(out, f, indent=1)
+PY
+  cleanup
+}
+
+# run_live_phase: a fresh strata receives workload L (A's fleet, recent timestamps) paced at
+# LIVE_RATE samples/s for about LIVE_SECONDS, while rollup_bench.py samples its /metrics and
+# /proc CPU every 5 s.
+run_live_phase() {
+  local out="$RES/strata-live.json"
+  if [[ ! -x "$STRATA_BIN" ]]; then
+    printf '{"name": "strata-live", "skipped": "strata binary not found at %s"}\n' "$STRATA_BIN" >"$out"
+    return 0
+  fi
+  # 10,000 series every 10 s are 1,000 samples per second of data time.
+  local span_s=$(( LIVE_RATE * LIVE_SECONDS / 1000 ))
+  local ldata="$WORK/data-L${span_s}s-seed$SEED"
+  if [[ -f "$ldata/meta.json" ]]; then
+    local lend
+    lend=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end_ms"])' "$ldata/meta.json")
+    if (( $(date +%s) * 1000 - lend > 3600 * 1000 )); then rm -rf "$ldata"; fi
+  fi
+  if [[ ! -f "$ldata/meta.json" ]]; then
+    log "generating workload L ($span_s s of data for the live phase) into $ldata"
+    rm -rf "$ldata.tmp"
+    "$GEN" --workload L --seed "$SEED" --out "$ldata.tmp" --formats rw --shards "$CONNECTIONS" \
+      --span-ms $(( span_s * 1000 ))
+    mv "$ldata.tmp" "$ldata"
+  fi
+  local lsamples port url
+  lsamples=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["samples"])' "$ldata/meta.json")
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  SERVER_DIR="$(mktemp -d "$WORK/srv-strata-live-XXXX")"
+  start_rollup_server strata "$port"
+  log "strata (live): pid $SERVER_PID on $url"
+  if ! wait_ready "$url/-/ready"; then
+    printf '{"name": "strata-live", "failed": "did not start"}\n' >"$out"
+    cleanup
+    return 0
+  fi
+  sleep 1
+  log "strata (live): $lsamples samples at $LIVE_RATE samples/s; sampling /metrics every 5 s"
+  "$LOAD" --url "$url/api/v1/write" --dir "$ldata/rw" --connections "$CONNECTIONS" \
+    --samples "$lsamples" --pid "$SERVER_PID" --rate "$LIVE_RATE" \
+    --timeout-s $(( LIVE_SECONDS * 3 + 60 )) >"$RES/strata-live.load.json" &
+  local loader_pid=$!
+  python3 "$BENCH/rollup_bench.py" live --url "$url" --pid "$SERVER_PID" \
+    --while-pid "$loader_pid" --interval 5 >"$RES/strata-live.probe.json" ||
+    log "strata (live): probe failed"
+  wait "$loader_pid" || log "strata (live): load reported errors: $(cat "$RES/strata-live.load.json")"
+  python3 - "$out" "$(strata_version)" "$LIVE_RATE" "$ldata/meta.json" \
+    "$RES/strata-live.load.json" "$RES/strata-live.probe.json" <<'PY'
+import json, sys
+out, version, rate, meta, load, probe = sys.argv[1:]
+def read(p):
+    try:
+        with open(p) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+with open(out, "w") as f:
+    json.dump({"name": "strata-live", "version": version, "rate_target": int(rate),
+               "meta": read(meta), "load": read(load), "probe": read(probe)}, f, indent=1)
+PY
+  log "strata (live): $(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); p = d.get("probe") or {}; l = d.get("load") or {}
+f = lambda v, fmt: "n/a" if v is None else fmt % v
+print("%s samples/s, buckets/s %s, rollup CPU %s of a core, server CPU %s" % (
+    format(l.get("samples", 0) / l["seconds"], ",.0f") if l.get("seconds") else "n/a",
+    f(p.get("buckets_per_s"), "%.0f"), f(p.get("rollup_cpu_pct_of_core"), "%.1f%%"),
+    f(p.get("server_cpu_pct_of_core"), "%.0f%%")))' "$out")"
+  cleanup
+}
+
 IFS=, read -r -a server_list <<<"$SERVERS"
-for s in "${server_list[@]}"; do
-  run_server "$s"
-done
+if [[ $WORKLOAD == R ]]; then
+  for s in "${server_list[@]}"; do
+    run_rollup_server "$s"
+  done
+  if [[ ",$SERVERS," == *,strata,* ]]; then run_live_phase; fi
+else
+  for s in "${server_list[@]}"; do
+    run_server "$s"
+  done
+fi
 
 # ---- report ------------------------------------------------------------------------------
 render_args=(--results "$RES" --meta "$DATA/meta.json" --queries "$QUERIES"
