@@ -407,7 +407,7 @@ def rollup_load_table(results):
       tiers = (r.get('catchup') or {}).get('tiers')
       if tiers is None or tier not in tiers:
         return 'n/a'
-      return f'{tiers[tier]:,.0f} ({tiers[tier] / r["samples"]:.2f} B/sample)'
+      return f'{tiers[tier]:,.0f} ({tiers[tier] / r["samples"]:.3f} B/sample)'
     return cell
 
   row('ingest samples/s (remote_write, 2 connections)', load_rate)
