@@ -374,7 +374,10 @@ PY
 
 # ---- workload R: rollups ----------------------------------------------------------------
 strata_version() {
-  echo "$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  local dirty=""
+  git -C "$REPO" diff --quiet HEAD -- src include 2>/dev/null ||
+    dirty=" (working tree: uncommitted changes in src/ or include/)"
+  echo "$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
 }
 
 # start_rollup_server NAME URL_PORT: starts strata (with bench/configs/rollup.yaml) or

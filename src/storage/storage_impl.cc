@@ -95,6 +95,10 @@ Result<std::unique_ptr<Storage>> StorageImpl::OpenImpl(const Options& options) {
   impl->wal_ = std::move(*wal);
   impl->first_wal_segment_ = first_segment;
   impl->background_ = std::thread([p = impl.get()] { p->BackgroundLoop(); });
+  impl->retention_ = std::make_unique<Retention>(RetentionTargets{
+      impl->db_.get(), &impl->series_, &impl->postings_, &impl->limiter_, impl->partition_width_});
+  impl->retention_->Start(options.retention_interval, DefaultTierRetention(options),
+                          [p = impl.get()] { LogRetentionPass(p->ApplyRetention(NowMs())); });
   return std::unique_ptr<Storage>(std::move(impl));
 }
 
@@ -369,7 +373,15 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
     }
     encoder.BeginSamples(s->id());
     {
-      std::lock_guard lock(s->mu());
+      std::unique_lock lock(s->mu());
+      if (s->removed()) {
+        // Retention took the series out of the map after the lookup (SeriesMap::Remove):
+        // do this series again; the lookup now finds or creates a live one.
+        lock.unlock();
+        encoder.EndSamples();
+        --i;
+        continue;
+      }
       for (size_t j = 0; j < samples.size(); ++j) {
         const Sample& x = samples[j];
         head::AppendOutcome o = s->Append(x.t, x.v, true, segment, head_config_, *flusher_);
@@ -500,6 +512,7 @@ void StorageImpl::StopBackground() {
 
 Status StorageImpl::Close() {
   if (closed_.load(std::memory_order_acquire)) return Status::Ok();
+  retention_->Stop();
   Status s = Checkpoint(true);
   closed_.store(true, std::memory_order_release);
   StopBackground();
@@ -514,6 +527,7 @@ StorageImpl::~StorageImpl() {
   if (closed_.load()) return;
   // No Close(): abandon the head and unflushed memtables, as a crash would.
   closed_.store(true);
+  if (retention_ != nullptr) retention_->Stop();
   StopBackground();
   if (wal_ != nullptr) (void)wal_->Close();
   if (db_ != nullptr) (void)db_->Close();
@@ -540,7 +554,14 @@ Stats StorageImpl::GetStats() const {
     st.min_time = lo;
     st.max_time = hi;
   }
+  retention_->AddStats(DefaultTierRetention(options_), &st);
   return st;
+}
+
+Result<RetentionReport> StorageImpl::ApplyRetention(Timestamp now) {
+  if (closed_.load(std::memory_order_acquire)) return Status::Unavailable("storage is closed");
+  // Tier bytes: raw 0, Options::tiers[i] i + 1 (the rollup tiers' own mapping may replace it).
+  return retention_->Apply(now, DefaultTierRetention(options_));
 }
 
 std::unique_ptr<Querier> StorageImpl::NewQuerier(Timestamp mint, Timestamp maxt) {
@@ -552,7 +573,7 @@ std::unique_ptr<Querier> StorageImpl::NewQuerier(Timestamp mint, Timestamp maxt)
   view.max_chunk_span = max_chunk_span_;
   view.data_min = min_time_.load();
   view.data_max = max_time_.load();
-  return std::make_unique<QuerierImpl>(view, mint, maxt);
+  return retention_->Pin(std::make_unique<QuerierImpl>(view, mint, maxt));
 }
 
 }  // namespace strata::storage

@@ -25,6 +25,7 @@
 #include "storage/head/series_map.h"
 #include "storage/index/postings_index.h"
 #include "storage/querier.h"
+#include "storage/retention.h"
 #include "storage/rocks/db.h"
 #include "storage/wal/wal_writer.h"
 
@@ -42,6 +43,7 @@ class StorageImpl final : public Storage {
   Status Flush() override;
   Status Close() override;
   Stats GetStats() const override;
+  Result<RetentionReport> ApplyRetention(Timestamp now) override;
   std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) override;
 
  private:
@@ -67,6 +69,7 @@ class StorageImpl final : public Storage {
   head::SeriesLimiter limiter_;
   index::PostingsIndex postings_;
   std::unique_ptr<ChunkFlusher> flusher_;
+  std::unique_ptr<Retention> retention_;  // expiry passes; pins queriers (see retention.h)
 
   std::atomic<Timestamp> min_time_;
   std::atomic<Timestamp> max_time_;

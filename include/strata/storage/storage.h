@@ -155,6 +155,11 @@ struct Stats {
   double wal_fsync_seconds_sum = 0;
   uint64_t disk_bytes = 0;  // RocksDB live SST + WAL files
   Timestamp min_time = 0, max_time = 0;
+  // Retention since the process started: per tier (raw first, then the rollup tiers finest
+  // first) the partitions dropped in total and the cutoff of the latest pass; series removed.
+  std::vector<RetentionReport::Tier> retention_tiers;
+  uint64_t retention_passes = 0;
+  uint64_t retention_series_removed = 0;
 };
 
 // Anything that can hand out a Querier; the query engine sees storage only through this.
@@ -190,6 +195,16 @@ class Storage : public Queryable {
   virtual Status Close() = 0;
 
   virtual Stats GetStats() const = 0;
+
+  // One retention pass at `now`: in every tier with a retention, drops each partition lying
+  // wholly before now − that tier's retention (partition p of width W goes when
+  // p + W <= cutoff), chunks flushed there late included, and compacts the range so the disk
+  // space is returned; then removes the series left with no data in any tier and none in the
+  // head (their index keys, postings and in-memory entry). Raw samples still in the head may
+  // outlive the cutoff until they are flushed; the next pass drops them. Runs concurrently with
+  // appends and queries; passes are serialised. Fails with io_error/unavailable on a RocksDB
+  // error (the partitions dropped before it stay dropped).
+  virtual Result<RetentionReport> ApplyRetention(Timestamp now) = 0;
 };
 
 }  // namespace strata::storage

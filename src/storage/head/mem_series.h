@@ -77,6 +77,11 @@ class MemSeries {
   // Where the next in-order sample will be written (a prefetch target; read without mu()).
   const void* append_hint() const { return append_hint_.load(std::memory_order_relaxed); }
 
+  // True once retention took the series out of the map (set with mu() held): an appender that
+  // found it earlier must look its labels up again, which finds or creates a live series.
+  bool removed() const { return removed_; }
+  void MarkRemoved() { removed_ = true; }
+
   // Seals both buffers when non-empty. Returns the number of samples sealed.
   size_t SealAll(ChunkSink& sink);
   // Seals buffers whose first sample was logged in a segment < `segment`.
@@ -111,6 +116,7 @@ class MemSeries {
   // series per batch is bound by cache misses: measured with perf on the ingest benchmark).
   const uint64_t hash_;
   mutable SpinLock mu_;
+  bool removed_ = false;  // fits in the padding after mu_
   Timestamp newest_ = std::numeric_limits<Timestamp>::min();
   // The open chunk: encoded blocks (older samples) then raw samples, together sorted with
   // unique timestamps; its first timestamp is open_first_t_.

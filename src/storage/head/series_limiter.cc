@@ -36,6 +36,14 @@ uint64_t SeriesLimiter::Admit(std::span<const LabelView> labels, std::string* wh
   return next_id_++;
 }
 
+void SeriesLimiter::Forget(std::string_view metric) {
+  std::lock_guard lock(mu_);
+  if (total_ > 0) --total_;
+  auto it = per_metric_.find(std::string(metric));
+  if (it == per_metric_.end()) return;
+  if (--it->second == 0) per_metric_.erase(it);
+}
+
 void SeriesLimiter::EnsureNextId(uint64_t next) {
   std::lock_guard lock(mu_);
   if (next > next_id_) next_id_ = next;

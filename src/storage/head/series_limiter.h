@@ -25,6 +25,8 @@ class SeriesLimiter {
   // Returns a fresh id and counts the series, or 0 when a limit is reached; then *why says
   // which limit.
   uint64_t Admit(std::span<const LabelView> labels, std::string* why);
+  // Stops counting a series that was removed (retention); its id is never handed out again.
+  void Forget(std::string_view metric);
   uint64_t next_id() const;
   // Never hands out ids below `next` (the persisted counter).
   void EnsureNextId(uint64_t next);

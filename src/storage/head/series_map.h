@@ -4,13 +4,20 @@
 // read-modify-write: slots are only ever filled (release), tables only grow, and a replaced
 // table stays allocated until the map is destroyed, so a reader on an old table still sees
 // every series that table held. Inserts serialise per shard.
-// Thread-safety: all methods may be called concurrently; series are never removed, so the
-// returned pointers stay valid for the map's lifetime.
+//
+// Remove (retention) replaces the series' slot with a tombstone that lookups step over and
+// hands the series back to the caller, who must keep it allocated until no reader can still
+// hold its pointer (see storage/retention.h): lookups that raced with the removal may return
+// it, so writers check MemSeries::removed() under the series lock and look up again.
+// Thread-safety: all methods may be called concurrently; a pointer returned by a lookup stays
+// valid for the map's lifetime unless the series is removed (then as long as its remover
+// keeps it).
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -74,6 +81,12 @@ class SeriesMap {
   // labels are already present.
   MemSeries* Insert(uint64_t id, Labels labels);
   MemSeries* ById(uint64_t id) const;
+  // Takes `series` out of the map (hash table and id index) if `removable(series)` holds while
+  // the shard's insert lock and the series' lock are held, and marks it removed() under the
+  // latter. Returns the series (the caller owns it now), or nullptr when `removable` refused
+  // or the series is not in the map. A later GetOrCreate of the same labels makes a new series.
+  std::unique_ptr<MemSeries> Remove(MemSeries* series,
+                                    const std::function<bool(const MemSeries&)>& removable);
   // Snapshot of all series.
   std::vector<MemSeries*> All() const;
   size_t size() const;
@@ -82,7 +95,7 @@ class SeriesMap {
   static constexpr size_t kShards = 256;
   struct Slot {
     std::atomic<uint64_t> hash{0};
-    std::atomic<MemSeries*> series{nullptr};  // nullptr: empty
+    std::atomic<MemSeries*> series{nullptr};  // nullptr: empty; Tombstone(): removed
   };
   struct Table {
     explicit Table(size_t n) : mask(n - 1), slots(new Slot[n]) {}
@@ -92,9 +105,12 @@ class SeriesMap {
   struct Shard {
     std::mutex mu;  // serialises inserts
     std::atomic<Table*> table{nullptr};
-    size_t used = 0;                            // GUARDED_BY(mu)
+    size_t used = 0;                            // GUARDED_BY(mu): filled slots, tombstones included
+    size_t tombstones = 0;                      // GUARDED_BY(mu)
     std::vector<std::unique_ptr<Table>> owned;  // GUARDED_BY(mu): current and replaced tables
   };
+  // The slot value of a removed series: a real (empty) series, so that Prefetch may read it.
+  static MemSeries* Tombstone();
   static size_t ShardOf(uint64_t hash) { return (hash >> 56) & (kShards - 1); }
   static MemSeries* FindIn(const Shard& shard, uint64_t hash, std::string_view packed);
   static void Place(Table* table, uint64_t hash, MemSeries* series);

@@ -61,6 +61,29 @@ void PostingsIndex::AddPosting(std::string_view name, std::string_view value, ui
   InsertId(&value_it->second, id);
 }
 
+void PostingsIndex::Remove(const std::vector<std::pair<uint64_t, const Labels*>>& series) {
+  if (series.empty()) return;
+  std::vector<uint64_t> ids;
+  std::map<std::pair<std::string_view, std::string_view>, std::vector<uint64_t>> per_list;
+  for (const auto& [id, labels] : series) {
+    ids.push_back(id);
+    for (const auto& l : *labels) per_list[{l.name, l.value}].push_back(id);
+  }
+  SortUnique(&ids);
+  std::unique_lock lock(mu_);
+  all_ = Subtract(all_, ids);
+  for (auto& [key, gone] : per_list) {
+    auto name_it = postings_.find(key.first);
+    if (name_it == postings_.end()) continue;
+    auto value_it = name_it->second.find(key.second);
+    if (value_it == name_it->second.end()) continue;
+    SortUnique(&gone);
+    value_it->second = Subtract(value_it->second, gone);
+    if (value_it->second.empty()) name_it->second.erase(value_it);
+    if (name_it->second.empty()) postings_.erase(name_it);
+  }
+}
+
 template <typename Pred>
 std::vector<uint64_t> PostingsIndex::UnionWhere(std::string_view name, Pred keep) const {
   std::vector<uint64_t> out;

@@ -8,6 +8,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strata/base/labels.h"
@@ -21,6 +22,10 @@ class PostingsIndex {
   void Add(uint64_t id, const Labels& labels);
   // Adds one posting (startup load from the index column family).
   void AddPosting(std::string_view name, std::string_view value, uint64_t id);
+  // Removes each series (id, its labels) from the postings (retention), in one pass per
+  // touched posting list; a value or name left without series disappears from
+  // LabelValues/LabelNames.
+  void Remove(const std::vector<std::pair<uint64_t, const Labels*>>& series);
 
   // Sorted ids of the series that satisfy every matcher. A matcher that matches "" also
   // selects series without its label; !=, !~ and such matchers act as subtraction. With no

@@ -60,6 +60,13 @@ void WriteBatch::Put(Cf cf, std::string_view key, std::string_view value) {
   ++count_;
 }
 
+void WriteBatch::Delete(Cf cf, std::string_view key) {
+  CHECK(handles_[static_cast<int>(cf)] != nullptr, "WriteBatch used before Db::Bind");
+  rocksdb::Status s = batch_->Delete(handles_[static_cast<int>(cf)], ToSlice(key));
+  CHECK(s.ok(), "WriteBatch::Delete: " + s.ToString());
+  ++count_;
+}
+
 size_t WriteBatch::bytes() const { return batch_->GetDataSize(); }
 
 void WriteBatch::Clear() {
@@ -112,6 +119,12 @@ Status Db::WriteUnlogged(WriteBatch* batch) {
   rocksdb::Status s = db_->Write(wo, batch->batch_.get());
   WriteDone();
   return ToStatus(s, "write chunk batch");
+}
+
+Status Db::WriteLogged(WriteBatch* batch) {
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), batch->batch_.get());
+  WriteDone();
+  return ToStatus(s, "write batch");
 }
 
 Status Db::PutSynced(Cf cf, std::string_view key, std::string_view value) {
@@ -210,6 +223,17 @@ Status Db::DeleteRange(Cf cf, std::string_view begin, std::string_view end) {
   s = db_->DeleteRange(rocksdb::WriteOptions(), handle(cf), b, e);
   WriteDone();
   return ToStatus(s, "delete range");
+}
+
+Status Db::CompactRange(Cf cf, std::string_view begin, std::string_view end) {
+  rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
+  rocksdb::CompactRangeOptions co;
+  // The range tombstones sit above the bottommost files they cover: force those files through
+  // the compaction too, or their bytes stay on disk.
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  rocksdb::Status s = db_->CompactRange(co, handle(cf), &b, &e);
+  WriteDone();
+  return ToStatus(s, "compact range");
 }
 
 Status Db::FlushMemtables() {

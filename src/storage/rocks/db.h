@@ -40,6 +40,7 @@ class WriteBatch {
   WriteBatch& operator=(const WriteBatch&) = delete;
 
   void Put(Cf cf, std::string_view key, std::string_view value);
+  void Delete(Cf cf, std::string_view key);
   size_t count() const { return count_; }
   size_t bytes() const;
   void Clear();
@@ -67,6 +68,8 @@ class Db {
   void Bind(WriteBatch* batch) const;
   // Applies `batch` without the RocksDB WAL: durable only after FlushMemtables().
   Status WriteUnlogged(WriteBatch* batch);
+  // Applies `batch` through the RocksDB WAL (not synced): survives a process crash.
+  Status WriteLogged(WriteBatch* batch);
   // Writes one key through the RocksDB WAL with sync (small, rare writes: metadata).
   Status PutSynced(Cf cf, std::string_view key, std::string_view value);
   Result<std::optional<std::string>> Get(Cf cf, std::string_view key);
@@ -103,6 +106,9 @@ class Db {
 
   // Deletes keys in [begin, end) and drops SST files wholly inside the range.
   Status DeleteRange(Cf cf, std::string_view begin, std::string_view end);
+  // Compacts the keys in [begin, end) down to the bottommost level, so that data deleted by
+  // DeleteRange leaves the disk (RocksDB otherwise keeps it until compactions reach it).
+  Status CompactRange(Cf cf, std::string_view begin, std::string_view end);
   // Persists all memtables of all families to SST files and waits (atomic across families).
   Status FlushMemtables();
   // Bytes of live SST files across families.

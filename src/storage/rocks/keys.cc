@@ -93,6 +93,14 @@ std::string ChunkScanBound(Tier tier, Timestamp partition, uint64_t series_id, T
   return out;
 }
 
+std::string PartitionPrefix(uint8_t tier, Timestamp partition) {
+  std::string out;
+  out.reserve(9);
+  out.push_back(static_cast<char>(tier));
+  PutTimeBE(&out, partition);
+  return out;
+}
+
 std::optional<ChunkKey> DecodeChunkKey(std::string_view key) {
   if (key.size() != kChunkKeySize) return std::nullopt;
   ChunkKey k;

@@ -57,6 +57,10 @@ std::string EncodeChunkKey(const ChunkKey& k);
 // Key prefix for (tier, partition, series) followed by `min_t` (without seq): a scan bound.
 std::string ChunkScanBound(Tier tier, Timestamp partition, uint64_t series_id, Timestamp min_t);
 std::optional<ChunkKey> DecodeChunkKey(std::string_view key);
+// [tier][partition start]: the first 9 bytes of every chunk key of that tier and partition, so
+// [PartitionPrefix(t, p), PartitionPrefix(t, p + width)) holds exactly partition p of tier t.
+// `tier` is the raw byte, so that tiers configured at run time need no enum value.
+std::string PartitionPrefix(uint8_t tier, Timestamp partition);
 std::string EncodeChunkValue(Timestamp max_t, std::string_view chunk);
 // Splits a chunk value into max_t and the chunk bytes; corruption on a bad version or size.
 Result<std::pair<Timestamp, std::string_view>> DecodeChunkValue(std::string_view value);
