@@ -1,24 +1,13 @@
-// Compensated (Kahan–Neumaier) summation, as Prometheus uses for sum, avg and the *_over_time
-// functions, so results agree with the reference to the last bits.
+// The compensated running mean of avg and avg_over_time (KahanSumInc lives in
+// strata/base/kahan.h, shared with the storage rollups).
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cmath>
 
-namespace strata::query {
+#include "strata/base/kahan.h"
 
-// Adds `inc` to the running `sum` with compensation term `c`; returns the new sum and updates c.
-inline double KahanSumInc(double inc, double sum, double& c) {
-  double t = sum + inc;
-  if (std::isinf(t)) {
-    c = 0;
-  } else if (std::fabs(sum) >= std::fabs(inc)) {
-    c += (sum - t) + inc;
-  } else {
-    c += (inc - t) + sum;
-  }
-  return t;
-}
+namespace strata::query {
 
 // Running mean that sums directly (with compensation) while the sum stays finite and switches
 // to the incremental mean once it would overflow (Prometheus issue 16714).

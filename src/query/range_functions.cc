@@ -312,30 +312,26 @@ const RangeFunctionDef* FindRangeFunction(std::string_view name) {
   return nullptr;
 }
 
-namespace {
-
-// The extrapolation of `result` (the window's reset-corrected change) to the window's bounds.
-std::optional<double> Extrapolate(const Window& w, double result, bool is_counter, bool is_rate) {
-  const size_t n = w.points.size();
-  const Point& first = w.points.front();
-  const Point& last = w.points.back();
-  double duration_to_start = static_cast<double>(first.t - w.range_start) / 1000.0;
-  double duration_to_end = static_cast<double>(w.range_end - last.t) / 1000.0;
-  double sampled_interval = static_cast<double>(last.t - first.t) / 1000.0;
-  double avg_between = sampled_interval / static_cast<double>(n - 1);
+double ExtrapolateChange(const SampledChange& c, Timestamp range_start, Timestamp range_end,
+                         bool is_counter, bool is_rate) {
+  const double result = c.change;
+  double duration_to_start = static_cast<double>(c.first_t - range_start) / 1000.0;
+  double duration_to_end = static_cast<double>(range_end - c.last_t) / 1000.0;
+  double sampled_interval = static_cast<double>(c.last_t - c.first_t) / 1000.0;
+  double avg_between = sampled_interval / static_cast<double>(c.count - 1);
 
   // A boundary within 110% of the average spacing counts as covered; otherwise the series is
   // assumed to start/end inside the window and is extrapolated by half a spacing only.
   double threshold = avg_between * 1.1;
   double extrapolate_to = sampled_interval;
   if (duration_to_start >= threshold) duration_to_start = avg_between / 2;
-  if (is_counter && result > 0 && first.v >= 0) {
+  if (is_counter && result > 0 && c.first_v >= 0) {
     // Counters never go negative: do not extrapolate past the counter's zero point. Its
     // distance s * (v / r) is below d only if s * v is below d * r; when the products are
     // clearly apart (far beyond rounding) the division is skipped, otherwise computed exactly.
-    const double x = sampled_interval * first.v, y = duration_to_start * result;
+    const double x = sampled_interval * c.first_v, y = duration_to_start * result;
     if (!(y > 1e-290 && x > y * (1 + 1e-9))) {
-      double duration_to_zero = sampled_interval * (first.v / result);
+      double duration_to_zero = sampled_interval * (c.first_v / result);
       if (duration_to_zero < duration_to_start) duration_to_start = duration_to_zero;
     }
   }
@@ -348,13 +344,23 @@ std::optional<double> Extrapolate(const Window& w, double result, bool is_counte
     // The window length is the same for every window of a query: convert it once.
     thread_local Duration range = -1;
     thread_local double range_seconds = 0;
-    if (w.range_end - w.range_start != range) {
-      range = w.range_end - w.range_start;
+    if (range_end - range_start != range) {
+      range = range_end - range_start;
       range_seconds = static_cast<double>(range) / 1000.0;
     }
     factor /= range_seconds;
   }
   return result * factor;
+}
+
+namespace {
+
+// The extrapolation of `result` (the window's reset-corrected change) to the window's bounds.
+double Extrapolate(const Window& w, double result, bool is_counter, bool is_rate) {
+  const Point& first = w.points.front();
+  const Point& last = w.points.back();
+  return ExtrapolateChange({first.t, last.t, first.v, result, w.points.size()}, w.range_start,
+                           w.range_end, is_counter, is_rate);
 }
 
 }  // namespace

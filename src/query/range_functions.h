@@ -46,6 +46,22 @@ struct RangeFunctionDef {
 // The definition for `name`, or nullptr if `name` is not a range-vector function.
 const RangeFunctionDef* FindRangeFunction(std::string_view name);
 
+// What Prometheus' rate/increase/delta extrapolation needs to know about a window's samples:
+// the first and last sample, how many there are, and the change between first and last
+// (reset-corrected for counters). Raw windows and rollup buckets both reduce to it.
+struct SampledChange {
+  Timestamp first_t = 0, last_t = 0;
+  double first_v = 0;
+  double change = 0;  // last - first, plus the reset corrections for counters
+  size_t count = 0;   // >= 2
+};
+
+// The window's change extrapolated to the window (range_start, range_end], as Prometheus does:
+// a boundary within 110% of the average sample spacing counts as covered, otherwise half a
+// spacing is added; counters are not extrapolated below zero. Per second when is_rate.
+double ExtrapolateChange(const SampledChange& c, Timestamp range_start, Timestamp range_end,
+                         bool is_counter, bool is_rate);
+
 // Prometheus' rate/increase/delta: the change over the window extrapolated to its boundaries,
 // with counter resets compensated when is_counter; per second when is_rate.
 std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate);

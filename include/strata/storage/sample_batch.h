@@ -5,6 +5,7 @@
 // Thread-safety: not synchronised; one batch belongs to one request.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -16,6 +17,11 @@
 #include "strata/base/time.h"
 
 namespace strata::storage {
+
+// Prometheus' staleness marker: a NaN with a fixed bit pattern that ends a series (the same
+// constant as query::kStaleNaNBits; storage code such as the rollups cannot include query).
+inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
+inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
 
 struct Sample {
   Timestamp t = 0;
