@@ -30,6 +30,11 @@ storage::Options StorageOptions(const config::Config& cfg) {
   o.out_of_order_window = cfg.storage.out_of_order_window;
   o.max_series = cfg.storage.max_series;
   o.max_series_per_metric = cfg.storage.max_series_per_metric;
+  o.partition_width = cfg.storage.partition_width;
+  o.raw_retention = cfg.retention.raw;
+  o.tiers.clear();
+  for (const config::TierConfig& t : cfg.retention.tiers) o.tiers.push_back({t.resolution, t.retention});
+  o.retention_interval = cfg.retention.interval;
   return o;
 }
 

@@ -94,6 +94,44 @@ bool ValidListen(const std::string& s) {
   return std::stoul(s.substr(colon + 1)) <= 65535;
 }
 
+bool TiersGiven(const YAML::Node& retention) {
+  YAML::Node t = retention["tiers"];
+  return t && !t.IsNull();
+}
+
+// Checks tier `t` (at `path`, node `node`) against retention.raw and the finer tiers already in
+// `rc.tiers`: resolution at least 1s, listed finest first, divisible by the finer resolution;
+// retention at least the finer tier's and at least raw's (a rollup kept shorter than the raw
+// samples it summarises would never be read: raw data answers those ranges exactly).
+void ValidateTier(Reader& r, const RetentionConfig& rc, const YAML::Node& node,
+                  const std::string& path, const TierConfig& t) {
+  const YAML::Node res = node["resolution"], ret = node["retention"];
+  if (t.resolution < kSecond) {
+    return r.Fail(path + ".resolution", res, "must be at least 1s, got " + FormatDuration(t.resolution));
+  }
+  if (!rc.tiers.empty()) {
+    const TierConfig& finer = rc.tiers.back();
+    if (t.resolution <= finer.resolution) {
+      return r.Fail(path + ".resolution", res, "tiers must be listed from finest to coarsest");
+    }
+    if (t.resolution % finer.resolution != 0) {
+      return r.Fail(path + ".resolution", res,
+                    "must be a multiple of the finer tier's resolution " +
+                        FormatDuration(finer.resolution) + ", got " + FormatDuration(t.resolution));
+    }
+    if (t.retention < finer.retention) {
+      return r.Fail(path + ".retention", ret,
+                    FormatDuration(t.retention) + " is shorter than the finer tier's retention " +
+                        FormatDuration(finer.retention) + "; a coarser tier must be kept at least as long");
+    }
+  }
+  if (t.retention < rc.raw) {
+    r.Fail(path + ".retention", ret,
+           FormatDuration(t.retention) + " is shorter than retention.raw " + FormatDuration(rc.raw) +
+               "; a rollup tier must be kept at least as long as the raw samples");
+  }
+}
+
 Result<Config> Parse(const YAML::Node& root, const std::string& name) {
   Config cfg;
   cfg.source_path = name;
@@ -115,7 +153,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
   }
   if (YAML::Node s = root["storage"];
       r.Map(s, "storage", {"data_dir", "wal_fsync", "out_of_order_window", "max_series",
-                           "max_series_per_metric"})) {
+                           "max_series_per_metric", "partition_width"})) {
     r.String(s, "storage", "data_dir", &cfg.storage.data_dir);
     if (YAML::Node f = s["wal_fsync"]; f && f.IsScalar()) {
       if (f.Scalar() == "always") {
@@ -127,6 +165,11 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     r.Dur(s, "storage", "out_of_order_window", &cfg.storage.out_of_order_window, true);
     r.UInt(s, "storage", "max_series", &cfg.storage.max_series);
     r.UInt(s, "storage", "max_series_per_metric", &cfg.storage.max_series_per_metric);
+    r.Dur(s, "storage", "partition_width", &cfg.storage.partition_width);
+    if (!r.failed() && cfg.storage.partition_width < kHour) {
+      r.Fail("storage.partition_width", s["partition_width"],
+             "must be at least 1h, got " + FormatDuration(cfg.storage.partition_width));
+    }
   }
   if (YAML::Node s = root["ingest"];
       r.Map(s, "ingest", {"max_sample_age", "max_future", "max_labels_per_series", "graphite_listen",
@@ -149,8 +192,9 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     r.UInt(s, "query", "max_series", &cfg.query.max_series);
     r.String(s, "query", "log_file", &cfg.query.log_file);
   }
-  if (YAML::Node s = root["retention"]; r.Map(s, "retention", {"raw", "tiers"})) {
+  if (YAML::Node s = root["retention"]; r.Map(s, "retention", {"raw", "tiers", "interval"})) {
     r.Dur(s, "retention", "raw", &cfg.retention.raw);
+    r.Dur(s, "retention", "interval", &cfg.retention.interval, true);
     if (YAML::Node tiers = s["tiers"]; tiers && !tiers.IsNull()) {
       if (!tiers.IsSequence()) {
         r.Fail("retention.tiers", tiers, "must be a list of {resolution, retention}");
@@ -166,11 +210,22 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
           if (!r.failed() && (t.resolution == 0 || t.retention == 0)) {
             r.Fail(path, tiers[i], "needs both resolution and retention");
           }
-          if (!r.failed() && !cfg.retention.tiers.empty() &&
-              t.resolution <= cfg.retention.tiers.back().resolution) {
-            r.Fail(path + ".resolution", tiers[i], "tiers must be listed from finest to coarsest");
-          }
+          if (r.failed()) break;
+          ValidateTier(r, cfg.retention, tiers[i], path, t);
           cfg.retention.tiers.push_back(t);
+        }
+      }
+    }
+    // The default tiers are checked against a configured raw retention too.
+    if (!r.failed() && !TiersGiven(s)) {
+      for (size_t i = 0; i < cfg.retention.tiers.size(); ++i) {
+        if (cfg.retention.tiers[i].retention < cfg.retention.raw) {
+          r.Fail("retention.raw", s["raw"],
+                 FormatDuration(cfg.retention.raw) + " is longer than the default rollup tier " +
+                     FormatDuration(cfg.retention.tiers[i].resolution) + " kept " +
+                     FormatDuration(cfg.retention.tiers[i].retention) +
+                     "; list retention.tiers explicitly with retentions at least as long");
+          break;
         }
       }
     }

@@ -27,6 +27,9 @@ struct StorageConfig {
   Duration out_of_order_window = kHour;
   uint64_t max_series = 10'000'000;
   uint64_t max_series_per_metric = 100'000;
+  // Width of the on-disk time partitions: retention drops whole partitions. Fixed when the
+  // data directory is created (a later change is ignored with a warning).
+  Duration partition_width = kDay;
 };
 
 struct IngestConfig {
@@ -53,9 +56,12 @@ struct TierConfig {
   Duration retention = 0;
 };
 
+// Validated: every resolution is at least 1s and divides the next (coarser) one; a coarser
+// tier is kept at least as long as the finer one, and every tier at least as long as raw.
 struct RetentionConfig {
   Duration raw = 7 * kDay;
   std::vector<TierConfig> tiers = {{kMinute, 30 * kDay}, {kHour, 365 * kDay}};
+  Duration interval = kHour;  // between background passes; 0 = only POST /api/v1/admin/retention
 };
 
 struct Config {

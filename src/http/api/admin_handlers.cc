@@ -8,6 +8,30 @@
 #include "strata/http/json_writer.h"
 
 namespace strata::http::api {
+namespace {
+
+// "raw" for raw samples, else the rollup resolution ("1m").
+std::string TierName(Duration resolution) {
+  return resolution == 0 ? std::string("raw") : FormatDuration(resolution);
+}
+
+// One retention tier as JSON: resolution, retention ("forever" when kept forever), the cutoff
+// of the pass (null when nothing expires) and the partitions dropped.
+void WriteRetentionTier(JsonWriter& w, const storage::RetentionReport::Tier& t) {
+  w.BeginObject();
+  w.Key("resolution").String(TierName(t.resolution));
+  w.Key("retention").String(t.retention > 0 ? FormatDuration(t.retention) : "forever");
+  w.Key("cutoff");
+  if (t.retention > 0 && t.cutoff != 0) {
+    w.String(FormatRfc3339(t.cutoff));
+  } else {
+    w.Null();
+  }
+  w.Key("partitions_dropped").UInt(t.partitions_dropped);
+  w.EndObject();
+}
+
+}  // namespace
 
 Response HandleHealthy(const Request& req, RequestContext&, Services&) {
   return MakeResponse(req, 200, "strata is Healthy.\n", "text/plain; charset=utf-8");
@@ -47,6 +71,16 @@ Response HandleSelfMetrics(const Request& req, RequestContext&, Services& s) {
   gauge("strata_storage_disk_bytes", "Bytes on disk of the store (RocksDB files and WAL).", "gauge",
         st.disk_bytes);
   gauge("strata_start_time_seconds", "Process start time.", "gauge", s.start_time / 1000);
+  fmt::format_to(it,
+                 "# HELP strata_retention_partitions_dropped_total Time partitions dropped by "
+                 "retention.\n# TYPE strata_retention_partitions_dropped_total counter\n");
+  for (const auto& t : st.retention_tiers) {
+    fmt::format_to(it, "strata_retention_partitions_dropped_total{{tier=\"{}\"}} {}\n",
+                   TierName(t.resolution), t.partitions_dropped);
+  }
+  gauge("strata_retention_series_removed_total", "Series removed by retention (no data left).",
+        "counter", st.retention_series_removed);
+  gauge("strata_retention_passes_total", "Retention passes run.", "counter", st.retention_passes);
   if (s.cache) {
     query::ResultCacheStats cs = s.cache->stats();
     gauge("strata_query_cache_hits_total", "Range queries answered from the result cache.", "counter", cs.hits);
@@ -114,6 +148,31 @@ Response HandleAdminStats(const Request& req, RequestContext&, Services& s) {
   w.Key("min_time").String(st.min_time ? FormatRfc3339(st.min_time) : "");
   w.Key("max_time").String(st.max_time ? FormatRfc3339(st.max_time) : "");
   w.Key("uptime_seconds").Int((NowMs() - s.start_time) / 1000);
+  w.Key("retention").BeginObject();
+  w.Key("passes").UInt(st.retention_passes);
+  w.Key("series_removed").UInt(st.retention_series_removed);
+  w.Key("tiers").BeginArray();
+  for (const auto& t : st.retention_tiers) WriteRetentionTier(w, t);
+  w.EndArray().EndObject();
+  w.EndObject();
+  return MakeResponse(req, 200, std::move(body));
+}
+
+Response HandleAdminRetention(const Request& req, RequestContext&, Services& s) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto report = s.storage->ApplyRetention(NowMs());
+  if (!report.ok()) return ErrorReply(req, report.status());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject();
+  w.Key("tiers").BeginArray();
+  for (const auto& t : report->tiers) WriteRetentionTier(w, t);
+  w.EndArray();
+  w.Key("series_removed").UInt(report->series_removed);
+  w.Key("disk_bytes_before").UInt(report->disk_bytes_before);
+  w.Key("disk_bytes_after").UInt(report->disk_bytes_after);
+  w.Key("duration_ms").Double(ms);
   w.EndObject();
   return MakeResponse(req, 200, std::move(body));
 }

@@ -14,6 +14,7 @@ Response HandleSelfMetrics(const Request& req, RequestContext& ctx, Services& s)
 Response HandleAdminHealth(const Request& req, RequestContext& ctx, Services& s);
 Response HandleAdminStats(const Request& req, RequestContext& ctx, Services& s);
 Response HandleAdminFlush(const Request& req, RequestContext& ctx, Services& s);
+Response HandleAdminRetention(const Request& req, RequestContext& ctx, Services& s);
 Response HandleBuildInfo(const Request& req, RequestContext& ctx, Services& s);
 
 // ingest_handlers.cc

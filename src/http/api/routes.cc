@@ -28,6 +28,7 @@ void RegisterRoutes(Router& r, Services& s) {
   r.Add(V::get, "/api/v1/admin/health", "admin_health", Pool::kQuery, bind(HandleAdminHealth));
   r.Add(V::get, "/api/v1/admin/stats", "admin_stats", Pool::kIo, bind(HandleAdminStats));
   r.Add(V::post, "/api/v1/admin/flush", "admin_flush", Pool::kQuery, bind(HandleAdminFlush));
+  r.Add(V::post, "/api/v1/admin/retention", "admin_retention", Pool::kQuery, bind(HandleAdminRetention));
   r.Add(V::get, "/metrics", "metrics", Pool::kIo, bind(HandleSelfMetrics));
   r.Add(V::get, "/-/healthy", "healthy", Pool::kIo, bind(HandleHealthy));
   r.Add(V::get, "/-/ready", "ready", Pool::kIo, bind(HandleReady));
