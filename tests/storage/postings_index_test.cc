@@ -38,3 +38,24 @@ TEST_CASE("PostingsIndex intersects, unions and subtracts postings", "[storage][
   CHECK(idx.LabelValues("env") == std::vector<std::string>{"dev", "prod"});
   CHECK(idx.series_count() == 4);
 }
+
+TEST_CASE("PostingsIndex::Remove drops series and the names and values they alone had",
+          "[storage][index][retention]") {
+  PostingsIndex idx;
+  Labels a{{"__name__", "a"}, {"env", "prod"}};
+  Labels b{{"__name__", "a"}, {"env", "dev"}, {"team", "x"}};
+  Labels c{{"__name__", "b"}, {"env", "prod"}};
+  idx.Add(1, a);
+  idx.Add(2, b);
+  idx.Add(3, c);
+  idx.Remove({{2, &b}, {3, &c}});
+  using T = Matcher::Type;
+  using V = std::vector<uint64_t>;
+  CHECK(idx.Resolve({}) == V{1});
+  CHECK(idx.Resolve({M(T::kEqual, "__name__", "a")}) == V{1});
+  CHECK(idx.Resolve({M(T::kEqual, "__name__", "b")}).empty());
+  CHECK(idx.LabelValues("env") == std::vector<std::string>{"prod"});
+  CHECK(idx.LabelValues("__name__") == std::vector<std::string>{"a"});
+  CHECK(idx.LabelNames() == std::vector<std::string>{"__name__", "env"});
+  CHECK(idx.series_count() == 1);
+}

@@ -87,3 +87,53 @@ TEST_CASE("SeriesMap creates one series when threads race on the same labels", "
   CHECK(created == 1000);
   CHECK(map.size() == 1000);
 }
+
+TEST_CASE("SeriesMap::Remove takes a series out and its labels make a new one", "[storage][head][retention]") {
+  SeriesMap map;
+  uint64_t next = 1;
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) names.push_back("m" + std::to_string(i));
+  auto labels = [&](int i) { return std::vector<LabelView>{{"__name__", names[i]}}; };
+  std::vector<MemSeries*> series;
+  for (int i = 0; i < 100; ++i) {
+    auto l = labels(i);
+    series.push_back(map.GetOrCreate(HashLabelViews(l), l, Pack(l), [&] { return next++; }).first);
+  }
+  // A refusing predicate keeps the series.
+  CHECK(map.Remove(series[0], [](const MemSeries&) { return false; }) == nullptr);
+  CHECK_FALSE(series[0]->removed());
+  // Remove every even series.
+  std::vector<std::unique_ptr<MemSeries>> removed;
+  for (int i = 0; i < 100; i += 2) {
+    auto owned = map.Remove(series[i], [](const MemSeries&) { return true; });
+    REQUIRE(owned.get() == series[i]);
+    CHECK(owned->removed());
+    removed.push_back(std::move(owned));
+  }
+  CHECK(map.Remove(series[0], [](const MemSeries&) { return true; }) == nullptr);  // gone already
+  CHECK(map.size() == 50);
+  // Grow the tables past the tombstones: every odd series is still found, no even one.
+  for (int i = 0; i < 400; ++i) {
+    std::string n = "grow" + std::to_string(i);
+    std::vector<LabelView> l = {{"__name__", n}};
+    map.GetOrCreate(HashLabelViews(l), l, Pack(l), [&] { return next++; });
+  }
+  for (int i = 0; i < 100; ++i) {
+    auto l = labels(i);
+    MemSeries* found = map.Find(HashLabelViews(l), Pack(l));
+    if (i % 2 == 1) {
+      CHECK(found == series[i]);
+      CHECK(map.ById(series[i]->id()) == series[i]);
+    } else {
+      CHECK(found == nullptr);
+      CHECK(map.ById(removed[i / 2]->id()) == nullptr);
+    }
+  }
+  // The labels of a removed series create a new series with a new id.
+  auto l = labels(0);
+  auto [fresh, created] = map.GetOrCreate(HashLabelViews(l), l, Pack(l), [&] { return next++; });
+  CHECK(created);
+  CHECK(fresh != removed[0].get());
+  CHECK(fresh->id() != removed[0]->id());
+  CHECK(map.size() == 451);
+}
