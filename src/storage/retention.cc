@@ -113,6 +113,11 @@ Retention::~Retention() { Stop(); }
 
 Result<RetentionReport> Retention::Apply(Timestamp now, const std::vector<TierRetention>& tiers) {
   std::lock_guard pass_lock(pass_mu_);
+  {
+    // Stop() sets stop_ before it waits for pass_mu_: no pass starts once the store closes.
+    std::lock_guard lock(thread_mu_);
+    if (stop_) return Status::Unavailable("storage is closing");
+  }
   const Duration width = t_.partition_width;
   RetentionReport report;
   report.disk_bytes_before = t_.db->LiveSstBytes();
