@@ -79,11 +79,13 @@ Engine::Engine(EngineOptions options)
 Engine::~Engine() = default;
 
 Result<QueryResult> Engine::InstantQuery(storage::Queryable& storage, std::string_view query,
-                                         Timestamp t, const CancelToken* cancel) const {
+                                         Timestamp t, const CancelToken* cancel,
+                                         const QueryOptions& query_options) const {
   const auto began = std::chrono::steady_clock::now();
   auto expr = ParseExpr(query);
   if (!expr.ok()) return expr.status();
   EvalContext ctx(options_, cancel, pool_.get());
+  ctx.set_query_options(query_options);
   Evaluator evaluator(storage, ctx, t, t, 0);
   Grid grid{t, t, 1};
   auto v = evaluator.Eval(**expr, grid);
@@ -123,7 +125,8 @@ Result<QueryResult> Engine::InstantQuery(storage::Queryable& storage, std::strin
 
 Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_view query,
                                        Timestamp start, Timestamp end, Duration step,
-                                       const CancelToken* cancel) const {
+                                       const CancelToken* cancel,
+                                       const QueryOptions& query_options) const {
   if (step <= 0) {
     return Status::InvalidArgument(
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
@@ -144,6 +147,7 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_
         DocumentedTypeName(type)));
   }
   EvalContext ctx(options_, cancel, pool_.get());
+  ctx.set_query_options(query_options);
   Evaluator evaluator(storage, ctx, start, end, step);
   Grid grid{start, end, step};
   auto v = evaluator.Eval(**expr, grid);

@@ -5,7 +5,9 @@
 // ReleaseSamples may also be called from the worker threads of a parallel loop.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -95,6 +97,17 @@ class EvalContext {
     samples_loaded_.fetch_add(samples, std::memory_order_relaxed);
   }
 
+  // Records that a selector read raw samples (0) or the rollup tier of this resolution.
+  void NoteTier(Duration resolution) {
+    std::lock_guard lock(tiers_mu_);
+    if (std::find(tiers_.begin(), tiers_.end(), resolution) == tiers_.end()) {
+      tiers_.push_back(resolution);
+    }
+  }
+  // Per-query choices: raw_only forbids reading rollup tiers.
+  const QueryOptions& query_options() const { return query_options_; }
+  void set_query_options(const QueryOptions& q) { query_options_ = q; }
+
   const EngineOptions& options() const { return options_; }
   // The pool for parallel loops; nullptr runs them on the calling thread.
   WorkerPool* pool() const { return pool_; }
@@ -103,6 +116,9 @@ class EvalContext {
     s.samples_loaded = samples_loaded_.load();
     s.series_loaded = series_loaded_.load();
     s.peak_samples = peak_.load();
+    std::lock_guard lock(tiers_mu_);
+    s.tiers = tiers_;
+    std::sort(s.tiers.begin(), s.tiers.end());
     return s;
   }
   std::vector<std::string>& warnings() { return warnings_; }
@@ -124,6 +140,9 @@ class EvalContext {
   std::atomic<uint64_t> series_loaded_{0};
   std::atomic<uint64_t> samples_loaded_{0};
   std::vector<std::string> warnings_;
+  QueryOptions query_options_;
+  mutable std::mutex tiers_mu_;
+  std::vector<Duration> tiers_;  // GUARDED_BY(tiers_mu_)
 };
 
 // Runs fn(i) for i in [0, n) on ctx's pool (or inline without one).

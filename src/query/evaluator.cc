@@ -9,7 +9,9 @@
 #include "aggregation.h"
 #include "binary_op.h"
 #include "instant_functions.h"
+#include "bucket_window.h"
 #include "range_functions.h"
+#include "rollup_route.h"
 #include "selector.h"
 
 namespace strata::query {
@@ -321,6 +323,40 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     const Duration off = *offset, rng = *range;
     auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
     Timestamp first = eval_time(0), last = eval_time(steps - 1);
+    if (const RollupRoute route = ChooseRollupTier(storage_, ctx_.query_options(), call.name,
+                                                   rng, first, last, at ? 0 : grid.step,
+                                                   steps);
+        route.resolution > 0) {
+      // Every window is a run of whole buckets of the tier (or, where raw data has expired, the
+      // buckets ending inside it): answer from the buckets.
+      const BucketFunctionDef* bdef = FindBucketFunction(call.name);
+      BucketRead read;
+      read.resolution = route.resolution;
+      read.lo = route.lo;
+      read.hi = route.hi;
+      read.transform = [&](std::span<const storage::Bucket> b, EvalSeries* out) {
+        out->drop_name = out->drop_name || def->drops_name;
+        size_t lo = 0, hi = 0;
+        for (size_t i = 0; i < steps; ++i) {
+          const Timestamp t = eval_time(i);
+          while (hi < b.size() && b[hi].end <= t) ++hi;
+          while (lo < hi && b[lo].end <= t - rng) ++lo;
+          if (lo == hi) continue;
+          std::optional<double> v = bdef->fn(BucketWindow{b.subspan(lo, hi - lo), t - rng, t});
+          if (v) out->points.push_back({grid.At(i), *v});
+        }
+        return Status::Ok();
+      };
+      if (fold != nullptr) {
+        Status s = StreamBucketSeriesTo(storage_, vs.matchers, first - rng + 1, last, ctx_, read,
+                                        fold->buckets(), FoldInto(*fold));
+        if (!s.ok()) return s;
+        return VectorValue({});
+      }
+      auto m = StreamBucketSeries(storage_, vs.matchers, first - rng + 1, last, ctx_, read);
+      if (!m.ok()) return m.status();
+      return VectorValue(std::move(*m));
+    }
     SeriesTransform transform = [&](std::span<const Point> raw, EvalSeries* out) {
       return apply(raw, eval_time, rng, out);
     };

@@ -71,6 +71,23 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
   return ctx.AddSamples(out->points.size());
 }
 
+// Reads one series' buckets into `buf`; then transforms them into `out`.
+Status ReadAndTransformBuckets(const storage::SeriesSet& ss, const BucketRead& read,
+                               EvalContext& ctx, std::vector<storage::Bucket>& buf,
+                               EvalSeries* out) {
+  if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
+  buf.clear();
+  if (Status s = ss.Buckets(read.resolution, read.lo, read.hi, &buf); !s.ok()) {
+    return FromStorage(s);
+  }
+  ctx.CountLoaded(1, buf.size());
+  if (Status s = ctx.AddSamples(buf.size()); !s.ok()) return s;
+  Status s = read.transform(buf, out);
+  ctx.ReleaseSamples(buf.size());
+  if (!s.ok()) return s;
+  return ctx.AddSamples(out->points.size());
+}
+
 }  // namespace
 
 namespace {
@@ -79,8 +96,8 @@ namespace {
 // is served by part b % parts of the pool, so each bucket stays on one thread.
 Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
-                     const SeriesTransform& transform, size_t buckets, bool release_after_sink,
-                     const SeriesSink& sink) {
+                     const SeriesTransform& transform, const BucketRead* bucket_read,
+                     size_t buckets, bool release_after_sink, const SeriesSink& sink) {
   if (mint > maxt) return Status::Ok();
   // Each part selects on its own querier (a querier belongs to one thread) and works on the
   // series whose label hash falls into its buckets, so iterator construction, storage reads and
@@ -107,14 +124,19 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
     }
     storage::SeriesSet& ss = **set;
     std::vector<Point> buf;
+    std::vector<storage::Bucket> bucket_buf;
     while (ss.Next()) {
       const Labels& labels = ss.labels();
       const size_t bucket = buckets > 1 ? ss.labels_hash() % buckets : 0;
       if (bucket % parts != part) continue;
       EvalSeries series;
-      std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
-      status[part] =
-          DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
+      if (bucket_read != nullptr) {
+        status[part] = ReadAndTransformBuckets(ss, *bucket_read, ctx, bucket_buf, &series);
+      } else {
+        std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
+        status[part] =
+            DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
+      }
       if (!status[part].ok()) return;
       if (series.points.empty()) continue;
       const size_t n = series.points.size();
@@ -132,13 +154,16 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
 
 }  // namespace
 
-Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
-                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
-                                const SeriesTransform& transform) {
+namespace {
+
+Result<EvalMatrix> Collect(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                           Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                           const SeriesTransform& transform, const BucketRead* bucket_read) {
   const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
   std::vector<EvalMatrix> outs(parts);
-  Status s = StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, parts,
-                           false, [&](size_t bucket, const Labels& labels, EvalSeries&& series) {
+  Status s = StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform,
+                           bucket_read, parts, false,
+                           [&](size_t bucket, const Labels& labels, EvalSeries&& series) {
                              series.labels = labels;
                              outs[bucket].push_back(std::move(series));
                              return Status::Ok();
@@ -155,10 +180,35 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
   return out;
 }
 
+}  // namespace
+
+Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                                Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
+                                const SeriesTransform& transform) {
+  ctx.NoteTier(0);
+  return Collect(storage, matchers, mint, maxt, keep_stale, ctx, transform, nullptr);
+}
+
+Result<EvalMatrix> StreamBucketSeries(storage::Queryable& storage,
+                                      const std::vector<Matcher>& matchers, Timestamp mint,
+                                      Timestamp maxt, EvalContext& ctx, const BucketRead& read) {
+  ctx.NoteTier(read.resolution);
+  return Collect(storage, matchers, mint, maxt, false, ctx, nullptr, &read);
+}
+
 Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                       Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                       const SeriesTransform& transform, size_t buckets, const SeriesSink& sink) {
-  return StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, buckets, true,
+  ctx.NoteTier(0);
+  return StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, nullptr,
+                       buckets, true, sink);
+}
+
+Status StreamBucketSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                            Timestamp mint, Timestamp maxt, EvalContext& ctx,
+                            const BucketRead& read, size_t buckets, const SeriesSink& sink) {
+  ctx.NoteTier(read.resolution);
+  return StreamBuckets(storage, matchers, mint, maxt, false, ctx, nullptr, &read, buckets, true,
                        sink);
 }
 

@@ -47,6 +47,28 @@ Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& m
                       Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                       const SeriesTransform& transform, size_t buckets, const SeriesSink& sink);
 
+// Turns the rollup buckets of one series into its evaluated points (as SeriesTransform).
+using BucketTransform =
+    std::function<Status(std::span<const storage::Bucket> buckets, EvalSeries* out)>;
+
+// Which rollup buckets a selector reads instead of raw samples: those of the tier with
+// `resolution` whose end lies in (lo, hi] (multiples of the resolution).
+struct BucketRead {
+  Duration resolution = 0;
+  Timestamp lo = 0, hi = 0;
+  BucketTransform transform;
+};
+
+// StreamSeriesTo over rollup buckets: series matching `matchers` with data in [mint, maxt]
+// have their buckets read per `read` and transformed; buckets count as loaded samples.
+Status StreamBucketSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
+                            Timestamp mint, Timestamp maxt, EvalContext& ctx,
+                            const BucketRead& read, size_t buckets, const SeriesSink& sink);
+// StreamSeries over rollup buckets.
+Result<EvalMatrix> StreamBucketSeries(storage::Queryable& storage,
+                                      const std::vector<Matcher>& matchers, Timestamp mint,
+                                      Timestamp maxt, EvalContext& ctx, const BucketRead& read);
+
 // StreamSeries that keeps the raw samples.
 Result<EvalMatrix> LoadSeries(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                               Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx);

@@ -6,6 +6,7 @@
 #include "storage/merge_iterator.h"
 #include "storage/partition.h"
 #include "storage/rocks/keys.h"
+#include "storage/rollups.h"
 
 namespace strata::storage {
 namespace {
@@ -38,6 +39,20 @@ class SeriesSetImpl final : public SeriesSet {
   std::unique_ptr<SampleIterator> Iterator() const override {
     return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, scanner_.get());
   }
+  Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
+                 std::vector<Bucket>* out) const override {
+    if (view_.rollups != nullptr) {
+      const auto& tiers = view_.rollups->tiers();
+      for (size_t k = 0; k < tiers.size(); ++k) {
+        if (tiers[k].resolution != resolution) continue;
+        if (lo % resolution != 0 || hi % resolution != 0) {
+          return Status::InvalidArgument("bucket range not aligned to the tier resolution");
+        }
+        return view_.rollups->ReadBuckets(k, *series_[pos_], lo, hi, scanner_.get(), out);
+      }
+    }
+    return Status::NotFound("no rollup tier of resolution " + FormatDuration(resolution));
+  }
   Status Err() const override { return Status::Ok(); }
 
  private:
@@ -62,6 +77,10 @@ class ShardSeriesSet final : public SeriesSet {
   const Labels& labels() const override { return all_->labels(); }
   uint64_t labels_hash() const override { return all_->labels_hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return all_->Iterator(); }
+  Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
+                 std::vector<Bucket>* out) const override {
+    return all_->Buckets(resolution, lo, hi, out);
+  }
   Status Err() const override { return all_->Err(); }
 
  private:

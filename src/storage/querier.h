@@ -17,6 +17,8 @@
 
 namespace strata::storage {
 
+class Rollups;
+
 // What a querier reads from; owned by the storage.
 struct ReadView {
   const head::SeriesMap* series = nullptr;
@@ -26,6 +28,7 @@ struct ReadView {
   Duration max_chunk_span = 2 * kHour;
   // Bounds of all data ever stored, to keep scans of open-ended queries short.
   Timestamp data_min = 0, data_max = 0;
+  const Rollups* rollups = nullptr;  // serves SeriesSet::Buckets; null: no tiers
 };
 
 class QuerierImpl final : public Querier {

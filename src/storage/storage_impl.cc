@@ -97,7 +97,7 @@ Result<std::unique_ptr<Storage>> StorageImpl::OpenImpl(const Options& options) {
   impl->background_ = std::thread([p = impl.get()] { p->BackgroundLoop(); });
   impl->retention_ = std::make_unique<Retention>(RetentionTargets{
       impl->db_.get(), &impl->series_, &impl->postings_, &impl->limiter_, impl->partition_width_});
-  impl->retention_->Start(options.retention_interval, DefaultTierRetention(options),
+  impl->retention_->Start(options.retention_interval, impl->TierRetentions(),
                           [p = impl.get()] { LogRetentionPass(p->ApplyRetention(NowMs())); });
   return std::unique_ptr<Storage>(std::move(impl));
 }
@@ -210,6 +210,16 @@ Status StorageImpl::Load() {
 
   flusher_ = std::make_unique<ChunkFlusher>(db_.get(), &series_, partition_width_, next_seq,
                                             [this](rocks::WriteBatch* b) { AddCounters(b); });
+  Rollups::Deps deps;
+  deps.db = db_.get();
+  deps.series = &series_;
+  deps.view = [this] { return MakeReadView(); };
+  deps.next_seq = [this] { return flusher_->NextSeq(); };
+  deps.add_counters = [this](rocks::WriteBatch* b) { AddCounters(b); };
+  deps.partition_width = partition_width_;
+  auto rollups = Rollups::Open(options_.tiers, std::move(deps));
+  if (!rollups.ok()) return rollups.status();
+  rollups_ = std::move(*rollups);
   return Status::Ok();
 }
 
@@ -227,12 +237,19 @@ Status StorageImpl::ReplayWal(uint64_t* next_segment, uint64_t* live_bytes, uint
     return it == alias.end() ? nullptr : it->second;
   };
   auto apply = [&](head::MemSeries* s, std::span<const Sample> samples) {
-    std::lock_guard lock(s->mu());
-    for (const auto& x : samples) {
-      s->Append(x.t, x.v, /*check_window=*/false, segment, head_config_, *flusher_);
-      lo = std::min(lo, x.t);
-      hi = std::max(hi, x.t);
+    Timestamp slo = kNoMin, shi = kNoMax;
+    {
+      std::lock_guard lock(s->mu());
+      for (const auto& x : samples) {
+        s->Append(x.t, x.v, /*check_window=*/false, segment, head_config_, *flusher_);
+        slo = std::min(slo, x.t);
+        shi = std::max(shi, x.t);
+      }
     }
+    // Replayed samples that rollups already covered may differ from what they saw.
+    if (slo <= shi) rollups_->NoteAppended(s->id(), slo, shi);
+    lo = std::min(lo, slo);
+    hi = std::max(hi, shi);
     replayed += samples.size();
   };
   auto on_series = [&](uint64_t id, std::span<const LabelView> labels) -> Status {
@@ -372,6 +389,7 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
       }
     }
     encoder.BeginSamples(s->id());
+    Timestamp slo = kNoMin, shi = kNoMax;
     {
       std::unique_lock lock(s->mu());
       if (s->removed()) {
@@ -396,9 +414,15 @@ Result<AppendResult> StorageImpl::Append(const SampleBatch& batch) {
           continue;
         }
         encoder.AddSample(x.t, x.v);
-        lo = std::min(lo, x.t);
-        hi = std::max(hi, x.t);
+        slo = std::min(slo, x.t);
+        shi = std::max(shi, x.t);
       }
+    }
+    // After the samples are visible: a rollup pass that missed them sees them as late.
+    if (slo <= shi) {
+      rollups_->NoteAppended(s->id(), slo, shi);
+      lo = std::min(lo, slo);
+      hi = std::max(hi, shi);
     }
     encoder.EndSamples();
   }
@@ -478,7 +502,16 @@ Status StorageImpl::Checkpoint(bool seal_all) {
 
 Status StorageImpl::Flush() {
   if (closed_.load(std::memory_order_acquire)) return Status::Unavailable("storage is closed");
-  return Checkpoint(true);
+  Status s = Checkpoint(true);
+  if (!s.ok()) return s;
+  s = RunRollups(true);
+  if (!s.ok()) return s;
+  return db_->FlushMemtables();
+}
+
+Status StorageImpl::RunRollups(bool complete) {
+  if (rollups_->tiers().empty()) return Status::Ok();
+  return rollups_->RunPass(min_time_.load(), max_time_.load(), complete);
 }
 
 void StorageImpl::BackgroundLoop() {
@@ -492,6 +525,9 @@ void StorageImpl::BackgroundLoop() {
     Status s = flusher_->WritePending();
     if (s.ok()) s = Checkpoint(false);
     if (!s.ok()) log::Error("storage: background flush failed", {{"error", s.ToString()}});
+    if (Status r = RunRollups(false); !r.ok()) {
+      log::Error("storage: rollup pass failed", {{"error", r.ToString()}});
+    }
     if (flusher_->chunks_written() - before >= kTrimAfterChunks) {
       // Sealed chunks and memtable arenas freed by a large flush leave free holes in the heap
       // (bench at 100k series: ~150 MiB free inside the heap after the chunks were written);
@@ -513,7 +549,8 @@ void StorageImpl::StopBackground() {
 Status StorageImpl::Close() {
   if (closed_.load(std::memory_order_acquire)) return Status::Ok();
   retention_->Stop();
-  Status s = Checkpoint(true);
+  Status s = RunRollups(false);
+  if (s.ok()) s = Checkpoint(true);
   closed_.store(true, std::memory_order_release);
   StopBackground();
   Status w = wal_->Close();
@@ -554,17 +591,67 @@ Stats StorageImpl::GetStats() const {
     st.min_time = lo;
     st.max_time = hi;
   }
-  retention_->AddStats(DefaultTierRetention(options_), &st);
+  if (!closed_.load()) {
+    auto tier_bytes = [&](uint8_t b) {
+      return db_->ApproximateBytes(rocks::Cf::kChunks, std::string(1, static_cast<char>(b)),
+                                   std::string(1, static_cast<char>(b + 1)));
+    };
+    st.raw_disk_bytes = tier_bytes(0);
+    const auto tiers = rollups_->tiers();
+    const auto rs = rollups_->Stats();
+    for (size_t k = 0; k < tiers.size(); ++k) {
+      Stats::RollupTier t;
+      t.resolution = tiers[k].resolution;
+      t.built_until = rs[k].done;
+      if (lo <= hi) {
+        Timestamp complete = hi - ((hi % t.resolution) + t.resolution) % t.resolution;
+        t.lag_seconds = std::max<double>(0, static_cast<double>(complete - rs[k].done) / 1000.0);
+        if (rs[k].done == std::numeric_limits<Timestamp>::min()) {
+          t.lag_seconds = static_cast<double>(complete - lo) / 1000.0;
+        }
+      }
+      t.buckets_written = rs[k].buckets_written;
+      t.disk_bytes = tier_bytes(tiers[k].key_byte);
+      st.rollup_lag_seconds = std::max(st.rollup_lag_seconds, t.lag_seconds);
+      st.rollup_tiers.push_back(t);
+    }
+    st.rollup_cpu_seconds = rollups_->cpu_seconds();
+  }
+  retention_->AddStats(TierRetentions(), &st);
   return st;
 }
 
 Result<RetentionReport> StorageImpl::ApplyRetention(Timestamp now) {
   if (closed_.load(std::memory_order_acquire)) return Status::Unavailable("storage is closed");
   // Tier bytes: raw 0, Options::tiers[i] i + 1 (the rollup tiers' own mapping may replace it).
-  return retention_->Apply(now, DefaultTierRetention(options_));
+  return retention_->Apply(now, TierRetentions());
 }
 
 std::unique_ptr<Querier> StorageImpl::NewQuerier(Timestamp mint, Timestamp maxt) {
+  return retention_->Pin(std::make_unique<QuerierImpl>(MakeReadView(), mint, maxt));
+}
+
+std::vector<TierRetention> StorageImpl::TierRetentions() const {
+  std::vector<TierRetention> out;
+  out.push_back({0, 0, options_.raw_retention});
+  for (const Rollups::Tier& t : rollups_->tiers()) {
+    out.push_back({t.key_byte, t.resolution, t.retention});
+  }
+  return out;
+}
+
+std::vector<Duration> StorageImpl::RollupResolutions() const {
+  std::vector<Duration> out;
+  for (const Rollups::Tier& t : rollups_->tiers()) out.push_back(t.resolution);
+  return out;
+}
+
+Timestamp StorageImpl::RawDataStart() const {
+  if (options_.raw_retention <= 0) return std::numeric_limits<Timestamp>::min();
+  return NowMs() - options_.raw_retention;
+}
+
+ReadView StorageImpl::MakeReadView() const {
   ReadView view;
   view.series = &series_;
   view.postings = &postings_;
@@ -573,7 +660,8 @@ std::unique_ptr<Querier> StorageImpl::NewQuerier(Timestamp mint, Timestamp maxt)
   view.max_chunk_span = max_chunk_span_;
   view.data_min = min_time_.load();
   view.data_max = max_time_.load();
-  return retention_->Pin(std::make_unique<QuerierImpl>(view, mint, maxt));
+  view.rollups = rollups_.get();
+  return view;
 }
 
 }  // namespace strata::storage

@@ -26,6 +26,7 @@
 #include "storage/index/postings_index.h"
 #include "storage/querier.h"
 #include "storage/retention.h"
+#include "storage/rollups.h"
 #include "storage/rocks/db.h"
 #include "storage/wal/wal_writer.h"
 
@@ -45,6 +46,8 @@ class StorageImpl final : public Storage {
   Stats GetStats() const override;
   Result<RetentionReport> ApplyRetention(Timestamp now) override;
   std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) override;
+  std::vector<Duration> RollupResolutions() const override;
+  Timestamp RawDataStart() const override;
 
  private:
   explicit StorageImpl(const Options& options);
@@ -58,6 +61,11 @@ class StorageImpl final : public Storage {
   void BackgroundLoop();
   void NoteTimes(Timestamp lo, Timestamp hi);
   void StopBackground();
+  // One rollup pass (see Rollups::RunPass) over the store's current time bounds.
+  Status RunRollups(bool complete);
+  ReadView MakeReadView() const;
+  // Raw data and every rollup tier with its key byte, as retention drops them.
+  std::vector<TierRetention> TierRetentions() const;
 
   const Options options_;
   head::HeadConfig head_config_;
@@ -70,6 +78,7 @@ class StorageImpl final : public Storage {
   index::PostingsIndex postings_;
   std::unique_ptr<ChunkFlusher> flusher_;
   std::unique_ptr<Retention> retention_;  // expiry passes; pins queriers (see retention.h)
+  std::unique_ptr<Rollups> rollups_;
 
   std::atomic<Timestamp> min_time_;
   std::atomic<Timestamp> max_time_;

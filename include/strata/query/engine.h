@@ -53,6 +53,14 @@ struct QueryStats {
   uint64_t result_series = 0;   // series (or vector elements) in the result
   uint64_t result_points = 0;   // points in the result
   double eval_seconds = 0;      // wall time from parse to result
+  // What the selectors read, ascending: 0 for raw samples, else a rollup tier's resolution.
+  std::vector<Duration> tiers;
+};
+
+// Per-query choices.
+struct QueryOptions {
+  // Read raw samples only, never rollup tiers (the API's tier=raw).
+  bool raw_only = false;
 };
 
 // The options as Prometheus' /api/v1/status/flags names them, e.g. {"query.timeout", "2m"},
@@ -79,14 +87,16 @@ class Engine {
   // ("1:5: parse error: ..."); see errors.h for the rest. `cancel` may fire from any thread;
   // the query then stops at its next poll (storage iteration included) with cancelled.
   Result<QueryResult> InstantQuery(storage::Queryable& storage, std::string_view query,
-                                   Timestamp t, const CancelToken* cancel = nullptr) const;
+                                   Timestamp t, const CancelToken* cancel = nullptr,
+                                   const QueryOptions& query_options = {}) const;
 
   // Evaluates `query` at every step from `start` to `end` inclusive; returns a Matrix sorted by
   // labels. step must be > 0 and end >= start (invalid_argument otherwise); more than
   // max_points_per_series steps is invalid_argument as well.
   Result<QueryResult> RangeQuery(storage::Queryable& storage, std::string_view query,
                                  Timestamp start, Timestamp end, Duration step,
-                                 const CancelToken* cancel = nullptr) const;
+                                 const CancelToken* cancel = nullptr,
+                                 const QueryOptions& query_options = {}) const;
 
   const EngineOptions& options() const { return options_; }
 

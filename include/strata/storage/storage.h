@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,6 +18,7 @@
 #include "strata/base/result.h"
 #include "strata/base/status.h"
 #include "strata/base/time.h"
+#include "strata/storage/bucket.h"
 #include "strata/storage/sample_batch.h"
 
 namespace strata::storage {
@@ -115,6 +117,15 @@ class SeriesSet {
   virtual uint64_t labels_hash() const { return labels().Hash(); }
   // Samples of the current series within the querier's [mint, maxt].
   virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
+  // The current series' rollup buckets of the tier with `resolution` (one of
+  // Queryable::RollupResolutions()) whose end lies in (lo, hi], ascending; lo and hi are
+  // multiples of the resolution. Exact at any moment (buckets the background has not built
+  // yet are computed on the fly). not_found when no such tier exists.
+  virtual Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
+                         std::vector<Bucket>* out) const {
+    (void)resolution, (void)lo, (void)hi, (void)out;
+    return Status::NotFound("no rollup tiers");
+  }
   virtual Status Err() const = 0;
 };
 
@@ -160,6 +171,18 @@ struct Stats {
   std::vector<RetentionReport::Tier> retention_tiers;
   uint64_t retention_passes = 0;
   uint64_t retention_series_removed = 0;
+  // Rollup tiers, finest first: how far each is built and what it holds.
+  struct RollupTier {
+    Duration resolution = 0;
+    Timestamp built_until = 0;     // every bucket ending at or before it is stored
+    double lag_seconds = 0;        // newest sample's last complete bucket - built_until
+    uint64_t buckets_written = 0;  // since the process started (repairs included)
+    uint64_t disk_bytes = 0;       // approximate bytes of the tier's chunks
+  };
+  std::vector<RollupTier> rollup_tiers;
+  uint64_t raw_disk_bytes = 0;       // approximate bytes of raw sample chunks
+  double rollup_cpu_seconds = 0;     // CPU time of rollup passes since the process started
+  double rollup_lag_seconds = 0;     // the largest lag of any tier
 };
 
 // Anything that can hand out a Querier; the query engine sees storage only through this.
@@ -167,6 +190,11 @@ class Queryable {
  public:
   virtual ~Queryable() = default;
   virtual std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) = 0;
+  // Resolutions of the rollup tiers SeriesSet::Buckets serves, finest first.
+  virtual std::vector<Duration> RollupResolutions() const { return {}; }
+  // Raw samples before this time may have been dropped by retention; the lowest timestamp
+  // when raw data is kept forever.
+  virtual Timestamp RawDataStart() const { return std::numeric_limits<Timestamp>::min(); }
 };
 
 class Storage : public Queryable {

@@ -60,6 +60,29 @@ void WriteValue(JsonWriter& w, const query::Value& v) {
   w.EndObject();
 }
 
+// What the query's selectors read: "raw", a tier's resolution ("1m"), or several joined with
+// ","; "none" when it read nothing (a literal).
+std::string TierName(const query::QueryStats& st) {
+  std::string out;
+  for (Duration t : st.tiers) {
+    if (!out.empty()) out += ',';
+    out += t == 0 ? std::string("raw") : FormatDuration(t);
+  }
+  return out.empty() ? "none" : out;
+}
+
+// tier=auto (default: rollup tiers where they answer exactly) or tier=raw.
+Result<query::QueryOptions> ParseTier(const std::optional<std::string>& tier) {
+  query::QueryOptions o;
+  if (!tier || *tier == "auto" || tier->empty()) return o;
+  if (*tier == "raw") {
+    o.raw_only = true;
+    return o;
+  }
+  return Status::InvalidArgument(fmt::format(
+      "invalid parameter \"tier\": \"{}\" is not one of auto, raw", *tier));
+}
+
 Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
   std::string body;
   size_t estimate = 4096;
@@ -78,7 +101,9 @@ Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
     w.EndArray();
   }
   w.EndObject();
-  return MakeResponse(req, 200, std::move(body));
+  Response res = MakeResponse(req, 200, std::move(body));
+  res.set("X-Strata-Tier", TierName(r.stats));
+  return res;
 }
 
 double Seconds(std::chrono::steady_clock::time_point t0) {
@@ -111,6 +136,7 @@ Response HandleSeedQuery(const Request& req, Services& s) {
   simdjson::ondemand::document doc;
   if (parser.iterate(body).get(doc)) return ErrorReply(req, 400, "bad_data", "body is not valid JSON");
   std::string q;
+  std::optional<std::string> tier;
   std::optional<Timestamp> start, end;
   std::optional<Duration> step;
   simdjson::ondemand::object obj;
@@ -139,6 +165,8 @@ Response HandleSeedQuery(const Request& req, Services& s) {
     if (!text(&v)) return ErrorReply(req, 400, "bad_data", fmt::format("\"{}\" must be a string or number", key));
     if (key == "query") {
       q = v;
+    } else if (key == "tier") {
+      tier = v;
     } else if (key == "start" || key == "end") {
       auto t = ParseTimeParam(key, v);
       if (!t.ok()) return ErrorReply(req, t.status());
@@ -155,8 +183,10 @@ Response HandleSeedQuery(const Request& req, Services& s) {
   if (e < b) return ErrorReply(req, 400, "bad_data", "end timestamp must not be before start time");
   Duration st = step.value_or(std::max<Duration>(kSecond, (e - b) / 250 / 1000 * 1000));
   if (st <= 0) return ErrorReply(req, 400, "bad_data", "step must be positive");
+  auto qo = ParseTier(tier);
+  if (!qo.ok()) return ErrorReply(req, qo.status());
   auto t0 = std::chrono::steady_clock::now();
-  auto r = s.engine->RangeQuery(*s.storage, q, b, e, st);
+  auto r = s.engine->RangeQuery(*s.storage, q, b, e, st, nullptr, *qo);
   s.metrics->ObserveQuery(Seconds(t0));
   if (!r.ok()) return QueryError(req, r.status());
   const auto& m = std::get<query::Matrix>(r->value);
@@ -171,11 +201,17 @@ Response HandleSeedQuery(const Request& req, Services& s) {
   }
   w.EndArray().Key("meta").BeginObject();
   w.Key("query").String(q).Key("start").String(FormatRfc3339(b)).Key("end").String(FormatRfc3339(e));
-  w.Key("step").String(FormatDuration(st)).Key("resolution").String("raw");
+  w.Key("step").String(FormatDuration(st));
+  // The seeds named the table a query was answered from; strata names the tier(s).
+  const std::string tier_name = TierName(r->stats);
+  w.Key("resolution").String(tier_name).Key("table").String(
+      tier_name == "raw" ? "metrics_raw" : "metrics_" + tier_name);
   w.Key("series").BeginArray();
   for (const auto& series : m) w.LabelsObject(series.labels);
   w.EndArray().Key("samples_loaded").UInt(r->stats.samples_loaded).EndObject().EndObject();
-  return MakeResponse(req, 200, std::move(out));
+  Response res = MakeResponse(req, 200, std::move(out));
+  res.set("X-Strata-Tier", tier_name);
+  return res;
 }
 
 }  // namespace
@@ -193,8 +229,10 @@ Response HandleQuery(const Request& req, RequestContext& ctx, Services& s) {
     if (!parsed.ok()) return ErrorReply(req, parsed.status());
     t = *parsed;
   }
+  auto qo = ParseTier(ctx.params.Get("tier"));
+  if (!qo.ok()) return ErrorReply(req, qo.status());
   auto t0 = std::chrono::steady_clock::now();
-  auto r = s.engine->InstantQuery(*s.storage, *q, t, ctx.cancel.get());
+  auto r = s.engine->InstantQuery(*s.storage, *q, t, ctx.cancel.get(), *qo);
   double secs = Seconds(t0);
   s.metrics->ObserveQuery(secs);
   LogQuery(s, ctx, "query", *q, t, t, 0, secs, r);
@@ -228,11 +266,15 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
                       "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
                       "the query resolution (?step=XX)");
   }
+  auto qo = ParseTier(ctx.params.Get("tier"));
+  if (!qo.ok()) return ErrorReply(req, qo.status());
   auto nocache = ctx.params.Get("nocache");
-  bool use_cache = s.cache != nullptr && !(nocache && (*nocache == "1" || *nocache == "true"));
+  // The cache holds answers of the automatic routing only.
+  bool use_cache = s.cache != nullptr && !qo->raw_only &&
+                   !(nocache && (*nocache == "1" || *nocache == "true"));
   if (!use_cache) {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step, ctx.cancel.get());
+    auto r = s.engine->RangeQuery(*s.storage, *q, *start, *end, *step, ctx.cancel.get(), *qo);
     double secs = Seconds(t0);
     s.metrics->ObserveQuery(secs);
     LogQuery(s, ctx, "query_range", *q, *start, *end, *step, secs, r);

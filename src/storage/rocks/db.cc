@@ -252,6 +252,17 @@ uint64_t Db::LiveSstBytes() const {
   return total;
 }
 
+uint64_t Db::ApproximateBytes(Cf cf, std::string_view begin, std::string_view end) const {
+  rocksdb::Range range(rocksdb::Slice(begin.data(), begin.size()),
+                       rocksdb::Slice(end.data(), end.size()));
+  uint64_t size = 0;
+  rocksdb::SizeApproximationOptions o;
+  o.include_memtables = true;
+  o.include_files = true;
+  if (!db_->GetApproximateSizes(o, handle(cf), &range, 1, &size).ok()) return 0;
+  return size;
+}
+
 Status Db::Close() {
   if (db_ == nullptr) return Status::Ok();
   {

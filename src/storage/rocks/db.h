@@ -113,6 +113,8 @@ class Db {
   Status FlushMemtables();
   // Bytes of live SST files across families.
   uint64_t LiveSstBytes() const;
+  // Approximate bytes of the keys in [begin, end) of `cf`, on disk and in memtables.
+  uint64_t ApproximateBytes(Cf cf, std::string_view begin, std::string_view end) const;
   Status Close();
 
  private:
