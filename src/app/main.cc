@@ -82,6 +82,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   eo.timeout = cfg->query.timeout;
   eo.max_samples = cfg->query.max_samples;
   eo.max_series = cfg->query.max_series;
+  eo.min_samples_per_bucket = static_cast<double>(cfg->query.rollup_min_samples_per_bucket);
   query::Engine engine(eo);
   query::ResultCacheOptions co;
   co.max_bytes = cfg->query.cache_max_bytes;

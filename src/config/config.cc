@@ -183,7 +183,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
   }
   if (YAML::Node s = root["query"];
       r.Map(s, "query", {"timeout", "lookback_delta", "max_samples", "threads", "cache_max_bytes",
-                         "max_series", "log_file"})) {
+                         "max_series", "log_file", "rollup_min_samples_per_bucket"})) {
     r.Dur(s, "query", "timeout", &cfg.query.timeout);
     r.Dur(s, "query", "lookback_delta", &cfg.query.lookback_delta);
     r.UInt(s, "query", "max_samples", &cfg.query.max_samples);
@@ -191,6 +191,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     r.UInt(s, "query", "cache_max_bytes", &cfg.query.cache_max_bytes);
     r.UInt(s, "query", "max_series", &cfg.query.max_series);
     r.String(s, "query", "log_file", &cfg.query.log_file);
+    r.UInt(s, "query", "rollup_min_samples_per_bucket", &cfg.query.rollup_min_samples_per_bucket);
   }
   if (YAML::Node s = root["retention"]; r.Map(s, "retention", {"raw", "tiers", "interval"})) {
     r.Dur(s, "retention", "raw", &cfg.retention.raw);

@@ -70,6 +70,7 @@ std::vector<std::pair<std::string, std::string>> DescribeFlags(const EngineOptio
       {"query.max-points-per-series", std::to_string(options.max_points_per_series)},
       {"query.max-series", std::to_string(options.max_series)},
       {"query.parallelism", std::to_string(PoolThreads(options) + 1)},
+      {"query.rollup-min-samples-per-bucket", fmt::format("{}", options.min_samples_per_bucket)},
   };
 }
 

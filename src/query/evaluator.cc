@@ -323,9 +323,10 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     const Duration off = *offset, rng = *range;
     auto eval_time = [&](size_t i) { return EvalTime(grid, i, at, off); };
     Timestamp first = eval_time(0), last = eval_time(steps - 1);
-    if (const RollupRoute route = ChooseRollupTier(storage_, ctx_.query_options(), call.name,
-                                                   rng, first, last, at ? 0 : grid.step,
-                                                   steps);
+    if (const RollupRoute route = ChooseRollupTier(storage_, ctx_.query_options(),
+                                                   ctx_.options().min_samples_per_bucket,
+                                                   call.name, rng, first, last,
+                                                   at ? 0 : grid.step, steps);
         route.resolution > 0) {
       // Every window is a run of whole buckets of the tier (or, where raw data has expired, the
       // buckets ending inside it): answer from the buckets.

@@ -25,8 +25,11 @@ struct RollupRoute {
 // the first window starts before the raw data retention keeps, the finest tier answers
 // approximately (each window takes the buckets ending inside it). Raw otherwise, and always
 // with query_options.raw_only.
+// A tier is skipped when it summarises fewer than min_samples_per_bucket samples per bucket
+// (Queryable::RollupSamplesPerBucket; unknown counts as enough).
 RollupRoute ChooseRollupTier(const storage::Queryable& storage, const QueryOptions& query_options,
-                             std::string_view function, Duration range, Timestamp first,
-                             Timestamp last, Duration step, size_t steps);
+                             double min_samples_per_bucket, std::string_view function,
+                             Duration range, Timestamp first, Timestamp last, Duration step,
+                             size_t steps);
 
 }  // namespace strata::query

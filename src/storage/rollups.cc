@@ -20,6 +20,7 @@ namespace {
 constexpr Timestamp kNotStarted = std::numeric_limits<Timestamp>::min();
 constexpr std::string_view kTiersKey = "c/tiers";
 constexpr uint8_t kTiersVersion = 1;
+constexpr size_t kTierRecordBytes = 1 + 8 + 8 + 8 + 8;
 constexpr size_t kBatchBytes = 4ULL << 20;
 
 // Buckets a tier gathers before a (non-completing) pass writes them: tier 0 in chunks of half
@@ -47,6 +48,7 @@ struct RecordedTier {
   uint8_t key_byte = 0;
   Duration resolution = 0;
   Timestamp done = kNotStarted;
+  uint64_t built_buckets = 0, built_samples = 0;  // totals over the tier's life
 };
 
 void PutI64LE(std::string* out, int64_t v) {
@@ -63,6 +65,8 @@ std::string EncodeTiers(const std::vector<RecordedTier>& tiers) {
     out.push_back(static_cast<char>(t.key_byte));
     PutI64LE(&out, t.resolution);
     PutI64LE(&out, t.done);
+    PutI64LE(&out, static_cast<int64_t>(t.built_buckets));
+    PutI64LE(&out, static_cast<int64_t>(t.built_samples));
   }
   return out;
 }
@@ -72,13 +76,19 @@ Result<std::vector<RecordedTier>> DecodeTiers(std::string_view v) {
     return Status::Corruption("meta c/tiers: unknown version");
   }
   size_t n = static_cast<uint8_t>(v[1]);
-  if (v.size() != 2 + n * 17) return Status::Corruption("meta c/tiers: bad size");
+  // Records written before the built counts existed are 17 bytes long.
+  const size_t record = v.size() == 2 + n * 17 ? 17 : kTierRecordBytes;
+  if (v.size() != 2 + n * record) return Status::Corruption("meta c/tiers: bad size");
   std::vector<RecordedTier> out(n);
   for (size_t i = 0; i < n; ++i) {
-    const char* p = v.data() + 2 + i * 17;
+    const char* p = v.data() + 2 + i * record;
     out[i].key_byte = static_cast<uint8_t>(p[0]);
     std::memcpy(&out[i].resolution, p + 1, 8);
     std::memcpy(&out[i].done, p + 9, 8);
+    if (record == kTierRecordBytes) {
+      std::memcpy(&out[i].built_buckets, p + 17, 8);
+      std::memcpy(&out[i].built_samples, p + 25, 8);
+    }
   }
   return out;
 }
@@ -163,6 +173,8 @@ Result<std::unique_ptr<Rollups>> Rollups::Open(const std::vector<TierOptions>& c
     r->done_.push_back(std::make_unique<std::atomic<Timestamp>>(t.done));
     r->buckets_written_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
     r->passes_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+    r->built_buckets_.push_back(std::make_unique<std::atomic<uint64_t>>(t.built_buckets));
+    r->built_samples_.push_back(std::make_unique<std::atomic<uint64_t>>(t.built_samples));
     horizon = std::max(horizon, t.done);
   }
   r->horizon_.store(horizon);
@@ -208,11 +220,12 @@ Status Rollups::ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp
     end.push_back('\0');
     ranges.emplace_back(std::move(begin), std::move(end));
   }
-  struct Found {
-    Bucket b;
-    uint64_t seq;
-  };
-  std::vector<Found> found;
+  // Chunks arrive in (partition, first end, seq) order; they overlap only where a repair
+  // rewrote buckets, and only then is a sort needed (the newest write of an end wins).
+  const size_t first = out->size();
+  thread_local std::vector<uint64_t> seqs;
+  seqs.clear();
+  bool overlap = false;
   Status err;
   auto on_chunk = [&](std::string_view k, std::string_view v) {
     auto key = rocks::DecodeChunkKey(k);
@@ -232,7 +245,10 @@ Status Rollups::ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp
       return false;
     }
     for (const Bucket& b : *buckets) {
-      if (b.end > lo && b.end <= hi) found.push_back({b, key->seq});
+      if (b.end <= lo || b.end > hi) continue;
+      if (out->size() > first && b.end <= out->back().end) overlap = true;
+      out->push_back(b);
+      seqs.push_back(key->seq);
     }
     return true;
   };
@@ -240,13 +256,22 @@ Status Rollups::ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp
                                 : deps_.db->ScanRanges(rocks::Cf::kChunks, ranges, on_chunk);
   if (s.ok()) s = err;
   if (!s.ok()) return s;
-  // The newest write of each bucket end wins.
-  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-    return a.b.end != b.b.end ? a.b.end < b.b.end : a.seq < b.seq;
-  });
-  for (size_t i = 0; i < found.size(); ++i) {
-    if (i + 1 < found.size() && found[i + 1].b.end == found[i].b.end) continue;
-    out->push_back(found[i].b);
+  if (overlap) {
+    const size_t n = out->size() - first;
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const Timestamp ea = (*out)[first + a].end, eb = (*out)[first + b].end;
+      return ea != eb ? ea < eb : seqs[a] < seqs[b];
+    });
+    std::vector<Bucket> merged;
+    merged.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 1 < n && (*out)[first + order[i + 1]].end == (*out)[first + order[i]].end) continue;
+      merged.push_back((*out)[first + order[i]]);
+    }
+    out->resize(first);
+    out->insert(out->end(), merged.begin(), merged.end());
   }
   return Status::Ok();
 }
@@ -410,6 +435,10 @@ Status Rollups::Advance(size_t k, Timestamp target) {
       Status st = Compute(k, *s, from, to, scanner.get(), &buckets);
       if (!st.ok()) return st;
       if (buckets.empty()) continue;
+      uint64_t samples = 0;
+      for (const Bucket& b : buckets) samples += b.count;
+      built_buckets_[k]->fetch_add(buckets.size(), std::memory_order_relaxed);
+      built_samples_[k]->fetch_add(samples, std::memory_order_relaxed);
       AddChunks(k, s->id(), buckets, &batch);
       if (batch.bytes() >= kBatchBytes) {
         if (st = WriteBatchOut(&batch); !st.ok()) return st;
@@ -418,7 +447,8 @@ Status Rollups::Advance(size_t k, Timestamp target) {
     // The watermark goes in the batch with the last buckets it covers.
     std::vector<RecordedTier> rec;
     for (size_t i = 0; i < tiers_.size(); ++i) {
-      rec.push_back({tiers_[i].key_byte, tiers_[i].resolution, i == k ? to : done_[i]->load()});
+      rec.push_back({tiers_[i].key_byte, tiers_[i].resolution, i == k ? to : done_[i]->load(),
+                     built_buckets_[i]->load(), built_samples_[i]->load()});
     }
     batch.Put(rocks::Cf::kMeta, kTiersKey, EncodeTiers(rec));
     if (Status st = WriteBatchOut(&batch); !st.ok()) return st;
@@ -455,8 +485,9 @@ Status Rollups::RunPass(Timestamp oldest, Timestamp newest, bool complete) {
 std::vector<Rollups::TierStats> Rollups::Stats() const {
   std::vector<TierStats> out;
   for (size_t k = 0; k < tiers_.size(); ++k) {
+    const uint64_t b = built_buckets_[k]->load(), n = built_samples_[k]->load();
     out.push_back({tiers_[k].resolution, done_[k]->load(), buckets_written_[k]->load(),
-                   passes_[k]->load()});
+                   passes_[k]->load(), b == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(b)});
   }
   return out;
 }

@@ -53,6 +53,7 @@ class Rollups {
     Timestamp done = 0;             // build watermark
     uint64_t buckets_written = 0;   // since start
     uint64_t passes = 0;
+    double samples_per_bucket = 0;  // average over the tier's built buckets (0: none yet)
   };
   // What the rollups need from the store that owns them.
   struct Deps {
@@ -119,6 +120,9 @@ class Rollups {
   std::vector<std::unique_ptr<std::atomic<Timestamp>>> done_;
   std::vector<std::unique_ptr<std::atomic<uint64_t>>> buckets_written_;
   std::vector<std::unique_ptr<std::atomic<uint64_t>>> passes_;
+  // Buckets built by Advance and the samples they summarise (repairs excluded), over the
+  // tier's life (persisted with the watermarks).
+  std::vector<std::unique_ptr<std::atomic<uint64_t>>> built_buckets_, built_samples_;
   // Highest raw timestamp a pass has read or is reading for tier 0: samples at or below it
   // arriving later are late.
   std::atomic<Timestamp> horizon_;

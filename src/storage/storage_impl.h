@@ -47,6 +47,7 @@ class StorageImpl final : public Storage {
   Result<RetentionReport> ApplyRetention(Timestamp now) override;
   std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) override;
   std::vector<Duration> RollupResolutions() const override;
+  double RollupSamplesPerBucket(Duration resolution) const override;
   Timestamp RawDataStart() const override;
 
  private:

@@ -131,7 +131,9 @@ TEST_CASE("Queries routed to rollup tiers equal the raw answers", "[query][rollu
     }
   }
 
-  Engine engine;
+  EngineOptions eo;
+  eo.min_samples_per_bucket = 0;  // 10-30 s samples: the 1-minute tier would be skipped
+  Engine engine(eo);
   QueryOptions raw_only;
   raw_only.raw_only = true;
   const std::vector<std::string> functions = {
@@ -191,6 +193,20 @@ TEST_CASE("Queries routed to rollup tiers equal the raw answers", "[query][rollu
     const auto& b = std::get<Vector>(raw->value);
     REQUIRE(a.size() == b.size());
     for (size_t i = 0; i < a.size(); ++i) CHECK(CloseValue(a[i].v, b[i].v, 1e-9));
+  }
+
+  SECTION("a tier summarising only a few samples per bucket is skipped unless configured") {
+    REQUIRE(store.RollupSamplesPerBucket(kMinute) > 0);
+    REQUIRE(store.RollupSamplesPerBucket(kMinute) < 12);  // 10-30 s samples in 1 m buckets
+    REQUIRE(store.RollupSamplesPerBucket(kHour) > 100);
+    Engine by_density;  // default min_samples_per_bucket = 12
+    const Timestamp h = (kT0 / kHour + 2) * kHour;
+    auto r = by_density.RangeQuery(store, "rate(req_total[5m])", h, h + kHour, kMinute);
+    REQUIRE(r.ok());
+    CHECK(r->stats.tiers == std::vector<Duration>{0});
+    r = by_density.RangeQuery(store, "increase(req_total[1h])", h, h + 5 * kHour, kHour);
+    REQUIRE(r.ok());
+    CHECK(r->stats.tiers == std::vector<Duration>{kHour});
   }
 
   SECTION("windows not aligned to a tier are answered from raw samples") {

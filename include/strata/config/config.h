@@ -49,6 +49,8 @@ struct QueryConfig {
   uint64_t cache_max_bytes = 256ull << 20;  // range-query result cache; 0 = off
   uint64_t max_series = 0;                   // series a query may return; 0 = no limit
   std::string log_file;                      // one JSON line per query; "" = off
+  // A rollup tier answers a query only if its buckets average at least this many samples.
+  uint64_t rollup_min_samples_per_bucket = 12;
 };
 
 struct TierConfig {

@@ -40,6 +40,10 @@ struct EngineOptions {
   size_t max_points_per_series = 11000;
   // Series a query may return; more is resource_exhausted (execution). 0 = unlimited.
   size_t max_series = 0;
+  // A rollup tier answers a query only when its buckets summarise at least this many samples
+  // on average (as far as the store knows; unknown counts as enough) or raw data has expired:
+  // below it, reading the raw samples is as fast. 0 = always use an exact tier.
+  double min_samples_per_bucket = 12;
   // Threads that evaluate series in parallel (the caller's thread included); 0 = one per
   // hardware thread, 1 = everything on the caller's thread.
   size_t parallelism = 0;

@@ -192,6 +192,13 @@ class Queryable {
   virtual std::unique_ptr<Querier> NewQuerier(Timestamp mint, Timestamp maxt) = 0;
   // Resolutions of the rollup tiers SeriesSet::Buckets serves, finest first.
   virtual std::vector<Duration> RollupResolutions() const { return {}; }
+  // Average samples per bucket the tier of `resolution` has built so far (0 when unknown): a
+  // bucket costs about as much to read as a few raw samples, so a tier summarising only a few
+  // samples per bucket is no faster than raw data.
+  virtual double RollupSamplesPerBucket(Duration resolution) const {
+    (void)resolution;
+    return 0;
+  }
   // Raw samples before this time may have been dropped by retention; the lowest timestamp
   // when raw data is kept forever.
   virtual Timestamp RawDataStart() const { return std::numeric_limits<Timestamp>::min(); }

@@ -81,6 +81,28 @@ Response HandleSelfMetrics(const Request& req, RequestContext&, Services& s) {
   gauge("strata_retention_series_removed_total", "Series removed by retention (no data left).",
         "counter", st.retention_series_removed);
   gauge("strata_retention_passes_total", "Retention passes run.", "counter", st.retention_passes);
+  if (!st.rollup_tiers.empty()) {
+    auto per_tier = [&](std::string_view name, std::string_view help, std::string_view type,
+                        auto value_of) {
+      fmt::format_to(it, "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+      for (const auto& t : st.rollup_tiers) {
+        fmt::format_to(it, "{}{{tier=\"{}\"}} {}\n", name, TierName(t.resolution), value_of(t));
+      }
+    };
+    per_tier("strata_rollup_buckets_total", "Rollup buckets written (repairs included).",
+             "counter", [](const auto& t) { return t.buckets_written; });
+    per_tier("strata_rollup_lag_seconds",
+             "Newest complete bucket time minus the tier's build watermark.", "gauge",
+             [](const auto& t) { return t.lag_seconds; });
+    per_tier("strata_rollup_built_until_seconds", "Build watermark of the tier.", "gauge",
+             [](const auto& t) { return t.built_until / 1000; });
+    per_tier("strata_rollup_disk_bytes", "Approximate bytes of the tier's rollup chunks.", "gauge",
+             [](const auto& t) { return t.disk_bytes; });
+    gauge("strata_rollup_cpu_seconds_total", "CPU time spent building rollup tiers.", "counter",
+          st.rollup_cpu_seconds);
+  }
+  gauge("strata_storage_raw_disk_bytes", "Approximate bytes of raw sample chunks.", "gauge",
+        st.raw_disk_bytes);
   if (s.cache) {
     query::ResultCacheStats cs = s.cache->stats();
     gauge("strata_query_cache_hits_total", "Range queries answered from the result cache.", "counter", cs.hits);
@@ -154,6 +176,19 @@ Response HandleAdminStats(const Request& req, RequestContext&, Services& s) {
   w.Key("tiers").BeginArray();
   for (const auto& t : st.retention_tiers) WriteRetentionTier(w, t);
   w.EndArray().EndObject();
+  // Per tier (raw first): approximate bytes; rollup tiers also their build state.
+  w.Key("tiers").BeginArray();
+  w.BeginObject().Key("tier").String("raw").Key("disk_bytes").UInt(st.raw_disk_bytes).EndObject();
+  for (const auto& t : st.rollup_tiers) {
+    w.BeginObject().Key("tier").String(TierName(t.resolution));
+    w.Key("disk_bytes").UInt(t.disk_bytes);
+    w.Key("built_until").String(FormatRfc3339(t.built_until));
+    w.Key("lag_seconds").Double(t.lag_seconds);
+    w.Key("buckets_written").UInt(t.buckets_written).EndObject();
+  }
+  w.EndArray();
+  w.Key("rollup_lag_seconds").Double(st.rollup_lag_seconds);
+  w.Key("rollup_cpu_seconds").Double(st.rollup_cpu_seconds);
   w.EndObject();
   return MakeResponse(req, 200, std::move(body));
 }
