@@ -239,17 +239,22 @@ Status Rollups::ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp
       return false;
     }
     if (value->first <= lo) return true;
-    auto buckets = rollup::DecodeBuckets(value->second);
-    if (!buckets.ok()) {
-      err = buckets.status();
+    // Decoded in place; buckets outside (lo, hi] are dropped after.
+    const size_t before = out->size();
+    if (Status d = rollup::DecodeBucketsAppend(value->second, out); !d.ok()) {
+      err = d;
       return false;
     }
-    for (const Bucket& b : *buckets) {
+    size_t w = before;
+    for (size_t i = before; i < out->size(); ++i) {
+      const Bucket& b = (*out)[i];
       if (b.end <= lo || b.end > hi) continue;
-      if (out->size() > first && b.end <= out->back().end) overlap = true;
-      out->push_back(b);
+      if (w > first && b.end <= (*out)[w - 1].end) overlap = true;
+      if (w != i) (*out)[w] = b;
+      ++w;
       seqs.push_back(key->seq);
     }
+    out->resize(w);
     return true;
   };
   Status s = scanner != nullptr ? scanner->ScanRanges(ranges, on_chunk)

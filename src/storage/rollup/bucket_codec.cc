@@ -20,6 +20,7 @@
 // doubles, which the chunk codec stores as decimal integers with 0 digits.
 #include "storage/rollup/bucket_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -122,12 +123,24 @@ Status Corrupt(std::string_view what) {
 }
 
 // Reads one length-prefixed chunk of exactly `n` samples from the front of *in.
+// chunkenc::Decode into a reused vector (the decode of a run is on the query path: no
+// allocation per column once the scratch has grown).
+Result<std::span<const Sample>> DecodeChunk(std::string_view bytes, std::vector<Sample>* scratch) {
+  chunkenc::ChunkIterator it(bytes);
+  if (!it.Err().ok()) return it.Err();
+  scratch->resize(std::max<size_t>(it.meta().count, 1));
+  size_t n = it.NextBatch(*scratch);
+  if (!it.Err().ok()) return it.Err();
+  if (n != it.meta().count) return Status::Corruption("chunk: truncated");
+  return std::span<const Sample>(scratch->data(), n);
+}
+
 Status ReadChunk(std::string_view* in, size_t n, int column, std::vector<Sample>* out) {
   uint64_t len;
   if (!chunkenc::GetUvarint(in, &len) || len > in->size()) {
     return Corrupt(fmt::format("column {} truncated", kColumnNames[column]));
   }
-  auto samples = chunkenc::Decode(in->substr(0, len));
+  auto samples = DecodeChunk(in->substr(0, len), out);
   in->remove_prefix(len);
   if (!samples.ok()) {
     return Corrupt(fmt::format("column {}: {}", kColumnNames[column], samples.status().message()));
@@ -136,7 +149,7 @@ Status ReadChunk(std::string_view* in, size_t n, int column, std::vector<Sample>
     return Corrupt(fmt::format("column {} holds {} values, expected {}", kColumnNames[column],
                                samples->size(), n));
   }
-  *out = std::move(*samples);
+  out->resize(n);
   return Status::Ok();
 }
 
@@ -146,7 +159,7 @@ Status DecodeRounded(std::string_view* in, size_t n, int column, std::vector<dou
     return Corrupt(fmt::format("column {}: invalid decimals", kColumnNames[column]));
   }
   in->remove_prefix(1);
-  std::vector<Sample> samples;
+  thread_local std::vector<Sample> samples;
   Status st = ReadChunk(in, n, column, &samples);
   if (!st.ok()) return st;
   out->resize(n);
@@ -161,7 +174,8 @@ Status DecodeRounded(std::string_view* in, size_t n, int column, std::vector<dou
     return Corrupt(fmt::format("column {} truncated", kColumnNames[column]));
   }
   if (len == 0) return Status::Ok();
-  auto deltas = chunkenc::Decode(in->substr(0, len));
+  thread_local std::vector<Sample> delta_scratch;
+  auto deltas = DecodeChunk(in->substr(0, len), &delta_scratch);
   in->remove_prefix(len);
   if (!deltas.ok()) {
     return Corrupt(fmt::format("column {} deltas: {}", kColumnNames[column],
@@ -275,7 +289,10 @@ void EncodeBuckets(std::span<const Bucket> buckets, Duration resolution, std::st
   PutU32Le(out, wal::Crc32c(std::string_view(*out).substr(start)));
 }
 
-Result<BucketRun> DecodeBucketRun(std::string_view data) {
+namespace {
+
+// DecodeBucketRun appending to *out; *out may hold a partial run on failure.
+Status DecodeRunInto(std::string_view data, Duration* resolution_out, std::vector<Bucket>* out) {
   if (data.empty()) return Corrupt("empty input");
   if (static_cast<uint8_t>(data[0]) != kBucketFormatVersion) {
     return Corrupt(fmt::format("unknown format version {}", static_cast<uint8_t>(data[0])));
@@ -289,7 +306,6 @@ Result<BucketRun> DecodeBucketRun(std::string_view data) {
   if (wal::Crc32c(data.substr(0, body_size)) != stored) return Corrupt("checksum mismatch");
   std::string_view in = data.substr(1, body_size - 1);
 
-  BucketRun run;
   uint64_t resolution, n;
   if (!chunkenc::GetUvarint(&in, &resolution) || !chunkenc::GetUvarint(&in, &n)) {
     return Corrupt("truncated header");
@@ -298,22 +314,23 @@ Result<BucketRun> DecodeBucketRun(std::string_view data) {
     return Corrupt("invalid resolution");
   }
   if (n > chunkenc::kMaxChunkSamples) return Corrupt("too many buckets");
-  run.resolution = static_cast<Duration>(resolution);
-  const Duration r = run.resolution;
+  *resolution_out = static_cast<Duration>(resolution);
+  const Duration r = *resolution_out;
   if (n == 0) {
     if (!in.empty()) return Corrupt("trailing bytes");
-    return run;
+    return Status::Ok();
   }
 
   // Column values, column by column.
-  std::vector<std::vector<double>> cols(kColumns);
-  std::vector<Sample> samples;
+  thread_local std::vector<std::vector<double>> cols(kColumns);
+  thread_local std::vector<Sample> samples;
   Status st = ReadChunk(&in, n, 0, &samples);
   if (!st.ok()) return st;
-  run.buckets.resize(n);
+  const size_t base = out->size();
+  out->resize(base + n);
   cols[0].resize(n);
   for (size_t i = 0; i < n; ++i) {
-    run.buckets[i].end = samples[i].t;
+    (*out)[base + i].end = samples[i].t;
     cols[0][i] = samples[i].v;
   }
   for (int k = 1; k < kColumns; ++k) {
@@ -349,7 +366,8 @@ Result<BucketRun> DecodeBucketRun(std::string_view data) {
       return Corrupt(fmt::format("column {} truncated", kColumnNames[k]));
     }
     if (len == 0) continue;
-    auto ex = chunkenc::Decode(in.substr(0, len));
+    thread_local std::vector<Sample> ex_scratch;
+    auto ex = DecodeChunk(in.substr(0, len), &ex_scratch);
     in.remove_prefix(len);
     if (!ex.ok()) {
       return Corrupt(fmt::format("column {} exceptions: {}", kColumnNames[k], ex.status().message()));
@@ -365,7 +383,7 @@ Result<BucketRun> DecodeBucketRun(std::string_view data) {
 
   const double rd = static_cast<double>(r);
   for (size_t i = 0; i < n; ++i) {
-    Bucket& b = run.buckets[i];
+    Bucket& b = (*out)[base + i];
     int64_t count, first_off, last_off;
     if (b.end % r != 0) return Corrupt("bucket end not a multiple of the resolution");
     if (b.end < std::numeric_limits<int64_t>::min() + r) return Corrupt("bucket end out of range");
@@ -385,7 +403,24 @@ Result<BucketRun> DecodeBucketRun(std::string_view data) {
     b.max = cols[8][i];
     b.reset_correction = cols[9][i];
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<BucketRun> DecodeBucketRun(std::string_view data) {
+  BucketRun run;
+  Status s = DecodeRunInto(data, &run.resolution, &run.buckets);
+  if (!s.ok()) return s;
   return run;
+}
+
+Status DecodeBucketsAppend(std::string_view data, std::vector<Bucket>* out) {
+  const size_t base = out->size();
+  Duration resolution = 0;
+  Status s = DecodeRunInto(data, &resolution, out);
+  if (!s.ok()) out->resize(base);
+  return s;
 }
 
 Result<std::vector<Bucket>> DecodeBuckets(std::string_view data) {

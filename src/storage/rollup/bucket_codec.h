@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "strata/base/result.h"
+#include "strata/base/status.h"
 #include "strata/base/time.h"
 #include "strata/storage/bucket.h"
 
@@ -35,6 +36,9 @@ struct BucketRun {
 // or a decoded bucket breaks an EncodeBuckets precondition.
 Result<BucketRun> DecodeBucketRun(std::string_view data);
 
+// DecodeBucketRun appending the buckets to *out (unchanged on failure); no allocation per call
+// once *out and the decoder's scratch have grown.
+Status DecodeBucketsAppend(std::string_view data, std::vector<Bucket>* out);
 // DecodeBucketRun without the resolution.
 Result<std::vector<Bucket>> DecodeBuckets(std::string_view data);
 
