@@ -40,7 +40,9 @@ METHOD = """How each figure is taken:
 - Disk: `du -sb` of the data directory. VictoriaMetrics: after `/internal/force_flush`, then after
   `/internal/force_merge`. Prometheus: after the load (WAL + head chunks; Prometheus has no flush),
   then the size of an admin-API snapshot (head written out as blocks). strata: after
-  `POST /api/v1/admin/flush` and idle.
+  `POST /api/v1/admin/flush` (which also completes the rollup tiers) and idle, with its default
+  rollup tiers (1m and 1h); the second figure subtracts the tiers' approximate sizes from
+  `/api/v1/admin/stats`, leaving the raw samples the peers store.
 - Peak RSS: VmHWM from `/proc/PID/status`.
 - Bit-exact: query_range at each sample's own timestamp (step = scrape interval) for a dozen
   series (counters, gauges, a constant and both full-entropy series of host-7, three series of
@@ -122,7 +124,7 @@ def metric_rows(r):
        r.get('cpu_s_per_million_settled'), fmt_num(r.get('cpu_s_per_million_settled'), 2), False),
       ('bytes/sample on disk after flush', r.get('bytes_per_sample_flushed'),
        fmt_num(r.get('bytes_per_sample_flushed'), 2), False),
-      ('bytes/sample after merge (VM) / as blocks (Prometheus snapshot)',
+      ('bytes/sample after merge (VM) / as blocks (Prometheus snapshot) / without rollup tiers (strata)',
        r.get('bytes_per_sample_merged'), fmt_num(r.get('bytes_per_sample_merged'), 2), False),
       ('peak RSS after ingest, MiB', mib(r.get('rss_peak_load_bytes')),
        fmt_num(mib(r.get('rss_peak_load_bytes'))), False),

@@ -330,7 +330,13 @@ run_server() {
         log "$name: flush request failed"
       settle 120
       flushed=$(du_bytes "$data")
-      merged=$flushed ;;
+      # The second figure leaves out the rollup tiers (approximate sizes from the stats), to
+      # compare the raw samples with what the peers store.
+      merged=$(curl -fsS --max-time 60 "$url/api/v1/admin/stats" | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+rollups = sum(t.get("disk_bytes", 0) for t in st.get("tiers", []) if t.get("tier") != "raw")
+print(max(0, int(sys.argv[1]) - rollups))' "$flushed") || merged=$flushed ;;
   esac
   local rss_load
   rss_load=$(hwm_bytes "$SERVER_PID")
