@@ -23,9 +23,11 @@ constexpr uint8_t kTiersVersion = 1;
 constexpr size_t kTierRecordBytes = 1 + 8 + 8 + 8 + 8;
 constexpr size_t kBatchBytes = 4ULL << 20;
 
-// Buckets a tier gathers before a (non-completing) pass writes them: tier 0 in chunks of half
-// an hour of 1-minute buckets, coarser tiers in chunks of 6 buckets.
-int64_t BatchBuckets(size_t k) { return k == 0 ? 30 : 6; }
+// Buckets a tier gathers before a (non-completing) pass writes them: tier 0 in runs of 60
+// (an hour of 1-minute buckets), coarser tiers in runs of 12. Longer runs compress better (a
+// run's columns carry a header each: docs/format/rollups.md); the unbuilt tail is computed on
+// the fly by readers meanwhile.
+int64_t BatchBuckets(size_t k) { return k == 0 ? 60 : 12; }
 
 // Floor/ceil to a multiple of r (r > 0), correct for negative t.
 Timestamp FloorTo(Timestamp t, Duration r) {

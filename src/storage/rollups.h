@@ -8,7 +8,7 @@
 //
 // done_k is the build watermark: every bucket of tier k with end <= done_k has been written.
 // A pass advances tier 0 to the last complete bucket before the newest sample (in batches of
-// kBatchBuckets, so rollup chunks are not tiny), then each coarser tier to what the finer tier
+// 60 buckets, coarser tiers 12, so rollup chunks are not tiny), then each coarser tier to what the finer tier
 // covers. Late samples (at or before the watermark being built) mark their series' time range
 // dirty; the next pass recomputes the buckets of that range in every tier and writes them
 // again with a higher write sequence (the newest chunk wins per bucket end, as for raw chunks).
