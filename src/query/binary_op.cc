@@ -1,6 +1,8 @@
 #include "binary_op.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -176,6 +178,85 @@ Result<EvalMatrix> VectorScalarOp(BinaryOp op, bool return_bool, const EvalMatri
   return out;
 }
 
+namespace {
+
+// One-to-one matching where no match signature repeats on either side (the usual
+// `a + b`, `a / on(x) b`): the pairing is the same at every step, so each pair's points are
+// merged once by timestamp instead of matching the two sides again at every step. nullopt
+// when the shapes do not allow it (the general per-step algorithm then decides, errors
+// included).
+std::optional<Result<EvalMatrix>> OneToOneByPairs(BinaryOp op, bool return_bool,
+                                                  const VectorMatching& matching,
+                                                  const EvalMatrix& lhs, const EvalMatrix& rhs,
+                                                  const std::vector<uint64_t>& lsig,
+                                                  const std::vector<uint64_t>& rsig,
+                                                  EvalContext& ctx) {
+  if (matching.card != VectorMatching::Card::kOneToOne) return std::nullopt;
+  std::unordered_map<uint64_t, uint32_t> right;
+  right.reserve(rhs.size());
+  for (size_t r = 0; r < rhs.size(); ++r) {
+    if (!right.emplace(rsig[r], static_cast<uint32_t>(r)).second) return std::nullopt;
+  }
+  std::unordered_set<uint64_t> left;
+  left.reserve(lhs.size());
+  for (uint64_t sig : lsig) {
+    if (!left.insert(sig).second) return std::nullopt;
+  }
+  const bool drop = DropsMetricName(op) || return_bool;
+  struct Pair {
+    uint32_t l, r;
+    size_t out;
+  };
+  std::vector<Pair> pairs;
+  SeriesCollector out;
+  std::vector<bool> used;
+  for (size_t l = 0; l < lhs.size(); ++l) {
+    auto it = right.find(lsig[l]);
+    if (it == right.end()) continue;
+    const uint32_t r = it->second;
+    const size_t idx =
+        out.Get(ResultLabels(lhs[l].labels, rhs[r].labels, matching), drop || lhs[l].drop_name);
+    if (idx < used.size() && used[idx]) return std::nullopt;  // two pairs, one label set
+    used.resize(std::max(used.size(), idx + 1));
+    used[idx] = true;
+    pairs.push_back({static_cast<uint32_t>(l), r, idx});
+  }
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (k % 256 == 0) {
+      if (Status s = ctx.CheckInterrupt(); !s.ok()) return Result<EvalMatrix>(s);
+    }
+    const auto& a = lhs[pairs[k].l].points;
+    const auto& b = rhs[pairs[k].r].points;
+    size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+      if (a[i].t < b[j].t) {
+        ++i;
+      } else if (b[j].t < a[i].t) {
+        ++j;
+      } else {
+        ElemResult e = ApplyElemOp(op, a[i].v, b[j].v);
+        if (return_bool) {
+          e.v = e.keep ? 1.0 : 0.0;
+          e.keep = true;
+        }
+        if (e.keep) {
+          if (Status s = out.Add(pairs[k].out, a[i].t, e.v); !s.ok()) return Result<EvalMatrix>(s);
+        }
+        ++i;
+        ++j;
+      }
+    }
+  }
+  EvalMatrix result = out.Take();
+  std::erase_if(result, [](const EvalSeries& s) { return s.points.empty(); });
+  uint64_t points = 0;
+  for (const auto& s : result) points += s.points.size();
+  if (Status s = ctx.AddSamples(points); !s.ok()) return Result<EvalMatrix>(s);
+  return Result<EvalMatrix>(std::move(result));
+}
+
+}  // namespace
+
 Result<EvalMatrix> VectorVectorOp(BinaryOp op, bool return_bool, const VectorMatching& matching,
                                   const EvalMatrix& lhs_in, const EvalMatrix& rhs_in,
                                   const Grid& grid, EvalContext& ctx) {
@@ -191,6 +272,9 @@ Result<EvalMatrix> VectorVectorOp(BinaryOp op, bool return_bool, const VectorMat
   std::vector<uint64_t> lsig(lhs.size()), rsig(rhs.size());
   for (size_t i = 0; i < lhs.size(); ++i) lsig[i] = MatchLabels(lhs[i].labels, matching).Hash();
   for (size_t i = 0; i < rhs.size(); ++i) rsig[i] = MatchLabels(rhs[i].labels, matching).Hash();
+  if (auto fast = OneToOneByPairs(op, return_bool, matching, lhs, rhs, lsig, rsig, ctx)) {
+    return std::move(*fast);
+  }
   StepSamples lsteps = ByStep(lhs, grid), rsteps = ByStep(rhs, grid);
 
   SeriesCollector out;
