@@ -101,6 +101,20 @@ class BitReader {
   // True once more bits were consumed than the input holds.
   bool overrun() const { return pos_ > size_ * 8; }
   size_t bit_pos() const { return pos_; }
+  // The 64 bits starting at bit `pos` (a multiple of 8 is not required), left-aligned, at
+  // least 57 of them from the input (bits past the end read as zero). Does not move.
+  [[gnu::always_inline]] uint64_t WordAt(size_t pos) const {
+    size_t byte = pos >> 3;
+    uint64_t w;
+    if (byte + 8 <= size_) {
+      std::memcpy(&w, data_ + byte, 8);
+      w = __builtin_bswap64(w);
+    } else {
+      w = 0;
+      for (size_t i = byte; i < size_; ++i) w |= uint64_t{data_[i]} << (56 - 8 * (i - byte));
+    }
+    return w << (pos & 7);
+  }
   size_t size_bytes() const { return size_; }
 
  private:

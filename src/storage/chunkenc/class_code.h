@@ -98,6 +98,31 @@ class ClassDecoder {
     return r->Read(width);
   }
 
+  // Get on a left-aligned bit window `w` that holds the whole code (at least max_code_bits()
+  // valid bits): the value, with the code's length in *len. For decoders that keep the bits
+  // in a register instead of reloading them from memory for every code.
+  [[gnu::always_inline]] uint64_t GetFromWindow(uint64_t w, int* len) const {
+    if (all_zero_) {
+      *len = 0;
+      return 0;
+    }
+    int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
+    int c = ones < last_ ? ones : last_;
+    int pl = c + (c < last_);
+    int width = static_cast<int>((widths_ >> (8 * c)) & 0xff);
+    *len = pl + width;
+    return ((w << pl) >> 1) >> (63 - width);
+  }
+  // The longest code of the table in bits (prefix and value).
+  int max_code_bits() const {
+    int most = 0;
+    for (int c = 0; c <= last_; ++c) {
+      int bits = c + (c < last_) + static_cast<int>((widths_ >> (8 * c)) & 0xff);
+      if (bits > most) most = bits;
+    }
+    return most;
+  }
+
  private:
   bool all_zero_ = true;  // a single class of width 0
   int last_ = 0;         // index of the last class
