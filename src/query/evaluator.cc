@@ -290,6 +290,35 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
       }
     }
     out->points.reserve(std::min(steps, pts.size()));
+    if (def->counter_rate && def->check_args == nullptr) {
+      // rate/increase: the window loop of ForEachWindow with the extrapolation inlined; a
+      // window holding a counter reset takes the function's scanning path.
+      const size_t n = pts.size();
+      size_t lo = 0, hi = 0;
+      // Written in place (at most one point per step), trimmed after.
+      const size_t base = out->points.size();
+      out->points.resize(base + steps);
+      Point* dst = out->points.data() + base;
+      for (size_t i = 0; i < steps; ++i) {
+        const Timestamp end = eval_time(i), start = end - range;
+        while (lo < n && pts[lo].t <= start) ++lo;
+        if (hi < lo) hi = lo;
+        while (hi < n && pts[hi].t <= end) ++hi;
+        if (hi - lo < 2) continue;
+        const Point& first = pts[lo];
+        const Point& last = pts[hi - 1];
+        if (resets[hi - 1] != resets[lo]) {
+          Window w{pts.subspan(lo, hi - lo), start, end, grid.At(i)};
+          if (std::optional<double> v = def->fn(w, step_args[i])) *dst++ = {grid.At(i), *v};
+          continue;
+        }
+        const double v = ExtrapolateChange({first.t, last.t, first.v, last.v - first.v, hi - lo},
+                                           start, end, true, def->counter_per_second);
+        *dst++ = {grid.At(i), v};
+      }
+      out->points.resize(static_cast<size_t>(dst - out->points.data()));
+      return status;
+    }
     ForEachWindow(pts, grid, eval_time, range, [&](size_t i, const Window& w) {
       if (!status.ok()) return;
       if (def->check_args != nullptr && !w.points.empty()) {

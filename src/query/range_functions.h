@@ -59,8 +59,40 @@ struct SampledChange {
 // The window's change extrapolated to the window (range_start, range_end], as Prometheus does:
 // a boundary within 110% of the average sample spacing counts as covered, otherwise half a
 // spacing is added; counters are not extrapolated below zero. Per second when is_rate.
-double ExtrapolateChange(const SampledChange& c, Timestamp range_start, Timestamp range_end,
-                         bool is_counter, bool is_rate);
+// (Inline: it runs once per window and step of every rate/increase/delta.)
+inline double ExtrapolateChange(const SampledChange& c, Timestamp range_start, Timestamp range_end,
+                         bool is_counter, bool is_rate) {
+  // Prometheus' arithmetic in milliseconds instead of seconds: every duration is an exact
+  // integer, the extrapolation factor is unit-free, and only the rate needs the range in
+  // seconds. Two divisions on the dependent path instead of six (the results agree to the last
+  // bits or two; this ran ~13% of a sum-of-rates query).
+  const double result = c.change;
+  const double sampled_ms = static_cast<double>(c.last_t - c.first_t);
+  const double avg_between_ms = sampled_ms / static_cast<double>(c.count - 1);
+  double to_start_ms = static_cast<double>(c.first_t - range_start);
+  double to_end_ms = static_cast<double>(range_end - c.last_t);
+
+  // A boundary within 110% of the average spacing counts as covered; otherwise the series is
+  // assumed to start/end inside the window and is extrapolated by half a spacing only.
+  const double threshold = avg_between_ms * 1.1;
+  if (to_start_ms >= threshold) to_start_ms = avg_between_ms / 2;
+  if (is_counter && result > 0 && c.first_v >= 0) {
+    // Counters never go negative: do not extrapolate past the counter's zero point. Its
+    // distance s * (v / r) is below d only if s * v is below d * r; when the products are
+    // clearly apart (far beyond rounding) the division is skipped, otherwise computed exactly.
+    const double x = sampled_ms * c.first_v, y = to_start_ms * result;
+    if (!(y > 1e-290 && x > y * (1 + 1e-9))) {
+      const double to_zero_ms = sampled_ms * (c.first_v / result);
+      if (to_zero_ms < to_start_ms) to_start_ms = to_zero_ms;
+    }
+  }
+  if (to_end_ms >= threshold) to_end_ms = avg_between_ms / 2;
+  const double extrapolate_to_ms = sampled_ms + to_start_ms + to_end_ms;
+  if (!is_rate) return result * (extrapolate_to_ms / sampled_ms);
+  const double range_s = static_cast<double>(range_end - range_start) / 1000.0;
+  return result * (extrapolate_to_ms / (sampled_ms * range_s));
+}
+
 
 // Prometheus' rate/increase/delta: the change over the window extrapolated to its boundaries,
 // with counter resets compensated when is_counter; per second when is_rate.
