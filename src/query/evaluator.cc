@@ -279,14 +279,20 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     out->drop_name = out->drop_name || def->drops_name;
     // rate/increase: resets[k] counts the counter resets among pts[1..k], so a window without
     // one is computed in O(1) instead of scanning it.
+    // Most series have no reset at all: one read-only pass finds out, and only then is the
+    // prefix count built.
     thread_local std::vector<uint32_t> resets;
+    bool any_reset = false;
     if (def->counter_rate && !pts.empty()) {
-      resets.resize(pts.size());
-      uint32_t r = 0;
-      resets[0] = 0;
-      for (size_t k = 1; k < pts.size(); ++k) {
-        if (pts[k].v < pts[k - 1].v) ++r;
-        resets[k] = r;
+      for (size_t k = 1; k < pts.size(); ++k) any_reset |= pts[k].v < pts[k - 1].v;
+      if (any_reset) {
+        resets.resize(pts.size());
+        uint32_t r = 0;
+        resets[0] = 0;
+        for (size_t k = 1; k < pts.size(); ++k) {
+          if (pts[k].v < pts[k - 1].v) ++r;
+          resets[k] = r;
+        }
       }
     }
     out->points.reserve(std::min(steps, pts.size()));
@@ -307,7 +313,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
         if (hi - lo < 2) continue;
         const Point& first = pts[lo];
         const Point& last = pts[hi - 1];
-        if (resets[hi - 1] != resets[lo]) {
+        if (any_reset && resets[hi - 1] != resets[lo]) {
           Window w{pts.subspan(lo, hi - lo), start, end, grid.At(i)};
           if (std::optional<double> v = def->fn(w, step_args[i])) *dst++ = {grid.At(i), *v};
           continue;
@@ -329,7 +335,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
       if (def->counter_rate && w.points.size() >= 2) {
         size_t lo = static_cast<size_t>(w.points.data() - pts.data());
         size_t hi = lo + w.points.size() - 1;
-        v = resets[hi] == resets[lo]
+        v = !any_reset || resets[hi] == resets[lo]
                 ? ExtrapolatedRateWithoutResets(w, true, def->counter_per_second)
                 : def->fn(w, step_args[i]);
       } else {
