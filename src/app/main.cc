@@ -14,6 +14,8 @@
 #include "strata/http/api/services.h"
 #include "strata/http/api/query_log.h"
 #include "strata/http/server.h"
+#include "strata/listen/graphite_server.h"
+#include "strata/listen/statsd_server.h"
 #include "strata/query/engine.h"
 #include "strata/query/result_cache.h"
 #include "strata/storage/storage.h"
@@ -135,6 +137,57 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
     (void)(*store)->Close();
     return 1;
   }
+  // --- Graphite (TCP) and StatsD (UDP) listeners: optional; one that cannot bind stops startup.
+  listen::Sink listen_sink;
+  listen_sink.storage = store->get();
+  listen_sink.on_result = [&metrics](std::string_view protocol, uint64_t accepted,
+                                     const ingest::IngestReport& report) {
+    metrics.AddIngested(protocol, accepted);
+    for (size_t i = 0; i < ingest::kReasonCount; ++i) {
+      if (report.rejected_by_reason[i] == 0) continue;
+      metrics.AddRejected(ingest::ReasonName(static_cast<ingest::RejectReason>(i)),
+                          report.rejected_by_reason[i]);
+    }
+  };
+  std::unique_ptr<listen::GraphiteServer> graphite;
+  std::unique_ptr<listen::StatsdServer> statsd;
+  auto start_listener = [&](auto& server, const std::string& address, const char* key) {
+    if (Status st = server->Start(); !st.ok()) {
+      log::Error("cannot start listener", {{"key", key}, {"address", address}, {"error", st.ToString()}});
+      std::fprintf(stderr, "strata: %s: %s\n", key, st.message().c_str());
+      return false;
+    }
+    log::Info("listening", {{"key", key}, {"address", address}, {"port", std::to_string(server->port())}});
+    return true;
+  };
+  bool listeners_ok = true;
+  if (!cfg->ingest.graphite_listen.empty()) {
+    listen::GraphiteServerOptions go;
+    go.listen = cfg->ingest.graphite_listen;
+    go.limits = services.ingest_limits;
+    graphite = std::make_unique<listen::GraphiteServer>(go, listen_sink);
+    listeners_ok = start_listener(graphite, go.listen, "ingest.graphite_listen");
+  }
+  if (listeners_ok && !cfg->ingest.statsd_listen.empty()) {
+    listen::StatsdServerOptions so;
+    so.listen = cfg->ingest.statsd_listen;
+    so.statsd.limits = services.ingest_limits;
+    so.flush_interval = cfg->ingest.statsd_flush_interval;
+    statsd = std::make_unique<listen::StatsdServer>(so, listen_sink);
+    listeners_ok = start_listener(statsd, so.listen, "ingest.statsd_listen");
+  }
+  auto stop_listeners = [&] {
+    if (graphite) graphite->Stop();
+    if (statsd) statsd->Stop();
+  };
+  if (!listeners_ok) {
+    stop_listeners();
+    server.Stop();
+    (void)(*store)->Close();
+    return 1;
+  }
+  // --- end of the Graphite/StatsD listeners block.
+
   services.ready = true;
   log::Info("strata is ready", {{"listen", cfg->server.listen}, {"port", std::to_string(server.port())}});
 
@@ -142,6 +195,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   sigwait(&signals, &sig);
   log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   services.ready = false;
+  stop_listeners();  // delivers their last batches before storage closes
   server.Stop();
   if (Status st = (*store)->Close(); !st.ok()) {
     log::Error("storage close failed", {{"error", st.ToString()}});

@@ -21,6 +21,9 @@ Response HandleBuildInfo(const Request& req, RequestContext& ctx, Services& s);
 Response HandleJsonIngest(const Request& req, RequestContext& ctx, Services& s);
 Response HandleRemoteWrite(const Request& req, RequestContext& ctx, Services& s);
 
+// otlp_handlers.cc — OpenTelemetry OTLP/HTTP metrics (POST /v1/metrics)
+Response HandleOtlpMetrics(const Request& req, RequestContext& ctx, Services& s);
+
 // query_handlers.cc — Prometheus query API and the seed's JSON query form
 Response HandleQuery(const Request& req, RequestContext& ctx, Services& s);
 Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s);

@@ -11,6 +11,8 @@ void RegisterRoutes(Router& r, Services& s) {
   // Ingest runs on the I/O threads: parsing is the work, and it scales over them.
   r.Add(V::post, "/api/v1/metrics", "ingest_json", Pool::kIo, bind(HandleJsonIngest));
   r.Add(V::post, "/api/v1/write", "remote_write", Pool::kIo, bind(HandleRemoteWrite));
+  // OpenTelemetry OTLP/HTTP metrics.
+  r.Add(V::post, "/v1/metrics", "otlp_metrics", Pool::kIo, bind(HandleOtlpMetrics));
   // Queries run on the query pool.
   for (V m : {V::get, V::post}) {
     r.Add(m, "/api/v1/query", "query", Pool::kQuery, bind(HandleQuery));
