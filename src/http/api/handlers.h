@@ -24,6 +24,12 @@ Response HandleRemoteWrite(const Request& req, RequestContext& ctx, Services& s)
 // otlp_handlers.cc — OpenTelemetry OTLP/HTTP metrics (POST /v1/metrics)
 Response HandleOtlpMetrics(const Request& req, RequestContext& ctx, Services& s);
 
+// influx_handlers.cc — Influx line protocol: POST /write (1.x), POST /api/v2/write (2.x),
+// and /ping as InfluxDB answers it (agents check it before writing)
+Response HandleInfluxWriteV1(const Request& req, RequestContext& ctx, Services& s);
+Response HandleInfluxWriteV2(const Request& req, RequestContext& ctx, Services& s);
+Response HandleInfluxPing(const Request& req, RequestContext& ctx, Services& s);
+
 // query_handlers.cc — Prometheus query API and the seed's JSON query form
 Response HandleQuery(const Request& req, RequestContext& ctx, Services& s);
 Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s);

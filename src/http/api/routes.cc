@@ -13,6 +13,10 @@ void RegisterRoutes(Router& r, Services& s) {
   r.Add(V::post, "/api/v1/write", "remote_write", Pool::kIo, bind(HandleRemoteWrite));
   // OpenTelemetry OTLP/HTTP metrics.
   r.Add(V::post, "/v1/metrics", "otlp_metrics", Pool::kIo, bind(HandleOtlpMetrics));
+  // Influx line protocol (1.x and 2.x write endpoints, and the 1.x ping).
+  r.Add(V::post, "/write", "influx_write", Pool::kIo, bind(HandleInfluxWriteV1));
+  r.Add(V::post, "/api/v2/write", "influx_write_v2", Pool::kIo, bind(HandleInfluxWriteV2));
+  for (V m : {V::get, V::head}) r.Add(m, "/ping", "influx_ping", Pool::kIo, bind(HandleInfluxPing));
   // Queries run on the query pool.
   for (V m : {V::get, V::post}) {
     r.Add(m, "/api/v1/query", "query", Pool::kQuery, bind(HandleQuery));
