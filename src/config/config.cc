@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <utility>
 #include <sstream>
 
 namespace strata::config {
@@ -180,6 +181,18 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
     r.String(s, "ingest", "graphite_listen", &cfg.ingest.graphite_listen);
     r.String(s, "ingest", "statsd_listen", &cfg.ingest.statsd_listen);
     r.Dur(s, "ingest", "statsd_flush_interval", &cfg.ingest.statsd_flush_interval);
+    // Graphite and StatsD listeners: "" is off, otherwise host:port.
+    for (auto [key, value] : {std::pair{"graphite_listen", &cfg.ingest.graphite_listen},
+                              std::pair{"statsd_listen", &cfg.ingest.statsd_listen}}) {
+      if (!r.failed() && !value->empty() && !ValidListen(*value)) {
+        r.Fail(std::string("ingest.") + key, s[key],
+               "must be host:port (or \"\" to turn the listener off), got \"" + *value + "\"");
+      }
+    }
+    if (!r.failed() && cfg.ingest.statsd_flush_interval < 100) {
+      r.Fail("ingest.statsd_flush_interval", s["statsd_flush_interval"],
+             "must be at least 100ms, got " + FormatDuration(cfg.ingest.statsd_flush_interval));
+    }
   }
   if (YAML::Node s = root["query"];
       r.Map(s, "query", {"timeout", "lookback_delta", "max_samples", "threads", "cache_max_bytes",
