@@ -86,3 +86,19 @@ TEST_CASE("Graphite enforces the label limit", "[ingest][graphite]") {
   auto out = Parse(line + " 1\n");
   CHECK(out.report.rejected_for(RejectReason::kTooManyLabels) == 1);
 }
+
+TEST_CASE("Graphite parsing survives arbitrary bytes", "[ingest][graphite]") {
+  uint32_t seed = 99;
+  GraphiteBatch out;
+  for (int round = 0; round < 2000; ++round) {
+    std::string text = "a.b;t=v;u=w 1.5 1699999990\nc 2\n";
+    for (int k = 0; k < 4; ++k) {
+      seed = seed * 1103515245 + 12345;
+      text[seed % text.size()] = static_cast<char>(seed >> 16);
+    }
+    ParseGraphiteText(text, Limits{}, kNow, out);
+  }
+  CHECK(out.batch.series_count() == out.report.accepted_candidates);
+  CHECK(out.batch.series_count() > 0);
+  CHECK(out.report.rejected > 0);
+}

@@ -203,3 +203,30 @@ TEST_CASE("OTLP points flagged as having no recorded value become stale markers"
   REQUIRE(out.batch.series_count() == 1);
   CHECK(storage::IsStaleNaN(out.batch.samples(0)[0].v));
 }
+
+TEST_CASE("OTLP decoding survives truncated and corrupted bodies", "[ingest][otlp]") {
+  ProtoWriter gauge;
+  gauge.Message(1, NumberPoint(1, {{"a", "b"}}));
+  ProtoWriter sum;
+  sum.Message(1, NumberPoint(2, {{"c", "d"}})).Varint(2, 1).Varint(3, 1);
+  std::string body = Request({{"service.name", "x"}}, {Metric("g", "s", 5, gauge), Metric("s", "", 7, sum)});
+  uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245 + 12345; };
+  size_t decoded = 0, failed = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string mutated = body.substr(0, next() % (body.size() + 1));
+    for (int k = 0; k < 3 && !mutated.empty(); ++k) mutated[next() % mutated.size()] = static_cast<char>(next());
+    auto req = DecodeOtlpProtobuf(mutated);
+    if (!req.ok()) {
+      ++failed;
+      continue;
+    }
+    ++decoded;
+    OtlpBatch out;
+    OtlpDeltaState deltas;
+    ConvertOtlp(*req, Limits{}, kNow, &deltas, out);
+    CHECK(out.batch.sample_count() == out.report.accepted_candidates);
+  }
+  CHECK(decoded > 0);
+  CHECK(failed > 0);
+}

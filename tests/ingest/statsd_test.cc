@@ -131,3 +131,21 @@ TEST_CASE("StatsD rejects reserved tag names", "[ingest][statsd]") {
   agg.AddPacket("d:1|c|#__x:1", report);
   CHECK(report.rejected_for(RejectReason::kReservedLabelName) == 1);
 }
+
+TEST_CASE("StatsD aggregation survives arbitrary bytes", "[ingest][statsd]") {
+  StatsdAggregator agg;
+  IngestReport report;
+  uint32_t seed = 7;
+  for (int round = 0; round < 2000; ++round) {
+    std::string packet = "a.b:1|c|@0.5|#k:v\ng:+2|g\nt:3|ms\ns:x|s";
+    for (int k = 0; k < 4; ++k) {
+      seed = seed * 1103515245 + 12345;
+      packet[seed % packet.size()] = static_cast<char>(seed >> 16);
+    }
+    agg.AddPacket(packet, report);
+  }
+  storage::SampleBatch batch;
+  agg.Flush(kT, batch);
+  CHECK(batch.series_count() > 0);
+  CHECK(report.rejected > 0);
+}
