@@ -365,10 +365,29 @@ std::string OtlpLabelName(std::string_view key) {
   return out;
 }
 
-void ConvertOtlp(const OtlpRequest& request, const Limits& limits, Timestamp now,
-                 OtlpDeltaState* deltas, OtlpBatch& out) {
+Status ConvertOtlp(const OtlpRequest& request, const Limits& limits, Timestamp now,
+                   OtlpDeltaState* deltas, OtlpBatch& out, uint64_t max_samples) {
+  // Count first, so an oversized request neither builds a huge batch nor touches the delta
+  // totals.
+  uint64_t samples = 0;
+  for (const OtlpResourceMetrics& rm : request.resources) {
+    ++samples;  // target_info
+    for (const OtlpMetric& m : rm.metrics) {
+      for (const OtlpPoint& p : m.points) {
+        samples += m.kind == OtlpKind::kHistogram ? std::max(p.bucket_counts.size(), size_t{1}) + 2
+                   : m.kind == OtlpKind::kSummary ? p.quantiles.size() + 2
+                                                  : 1;
+      }
+    }
+  }
+  if (samples > max_samples) {
+    return Status::ResourceExhausted(fmt::format(
+        "the request holds {} samples, more than the limit of {} per request", samples,
+        max_samples));
+  }
   Converter converter(limits, now, deltas, out);
   for (const OtlpResourceMetrics& rm : request.resources) converter.Resource(rm);
+  return Status::Ok();
 }
 
 }  // namespace strata::ingest

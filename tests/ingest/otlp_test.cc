@@ -58,7 +58,7 @@ std::string Request(std::vector<std::pair<std::string, std::string>> resource,
 }
 
 std::vector<std::string> Convert(const OtlpRequest& req, OtlpDeltaState* deltas, OtlpBatch& out) {
-  ConvertOtlp(req, Limits{}, kNow, deltas, out);
+  REQUIRE(ConvertOtlp(req, Limits{}, kNow, deltas, out).ok());
   auto lines = BatchText(out.batch);
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -199,7 +199,7 @@ TEST_CASE("OTLP points flagged as having no recorded value become stale markers"
   auto req = DecodeOtlpProtobuf(Request({}, {Metric("g", "", 5, gauge)}));
   REQUIRE(req.ok());
   OtlpBatch out;
-  ConvertOtlp(*req, Limits{}, kNow, nullptr, out);
+  REQUIRE(ConvertOtlp(*req, Limits{}, kNow, nullptr, out).ok());
   REQUIRE(out.batch.series_count() == 1);
   CHECK(storage::IsStaleNaN(out.batch.samples(0)[0].v));
 }
@@ -224,9 +224,24 @@ TEST_CASE("OTLP decoding survives truncated and corrupted bodies", "[ingest][otl
     ++decoded;
     OtlpBatch out;
     OtlpDeltaState deltas;
-    ConvertOtlp(*req, Limits{}, kNow, &deltas, out);
+    REQUIRE(ConvertOtlp(*req, Limits{}, kNow, &deltas, out).ok());
     CHECK(out.batch.sample_count() == out.report.accepted_candidates);
   }
   CHECK(decoded > 0);
   CHECK(failed > 0);
+}
+
+TEST_CASE("OTLP refuses a request over the per-request sample limit", "[ingest][otlp]") {
+  ProtoWriter gauge;
+  for (int i = 0; i < 10; ++i) gauge.Message(1, NumberPoint(i, {{"i", std::to_string(i)}}));
+  auto req = DecodeOtlpProtobuf(Request({}, {Metric("g", "", 5, gauge)}));
+  REQUIRE(req.ok());
+  OtlpBatch out;
+  Status st = ConvertOtlp(*req, Limits{}, kNow, nullptr, out, 5);
+  REQUIRE(st.code() == Status::Code::kResourceExhausted);
+  CHECK(st.message().find("limit of 5 per request") != std::string::npos);
+  CHECK(out.batch.sample_count() == 0);
+  OtlpBatch all;
+  CHECK(ConvertOtlp(*req, Limits{}, kNow, nullptr, all, 100).ok());
+  CHECK(all.batch.sample_count() == 10);
 }

@@ -118,9 +118,15 @@ std::string OtlpMetricName(std::string_view name, std::string_view unit, OtlpKin
 // The Prometheus label name for an attribute key.
 std::string OtlpLabelName(std::string_view key);
 
+// Samples one request may produce (a histogram point makes one per bucket plus _sum and
+// _count); beyond it the whole request is refused.
+inline constexpr uint64_t kMaxOtlpSamplesPerRequest = 5'000'000;
+
 // Converts a decoded request. `deltas` accumulates delta-temporality points (null: they are
-// rejected as invalid_point).
-void ConvertOtlp(const OtlpRequest& request, const Limits& limits, Timestamp now,
-                 OtlpDeltaState* deltas, OtlpBatch& out);
+// rejected as invalid_point). resource_exhausted, with nothing usable in `out`, when the
+// request would produce more than `max_samples` samples.
+Status ConvertOtlp(const OtlpRequest& request, const Limits& limits, Timestamp now,
+                   OtlpDeltaState* deltas, OtlpBatch& out,
+                   uint64_t max_samples = kMaxOtlpSamplesPerRequest);
 
 }  // namespace strata::ingest

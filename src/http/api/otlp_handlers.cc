@@ -2,7 +2,8 @@
 // protobuf (application/x-protobuf) or JSON (application/json), optionally gzip. Answers as
 // the OTLP/HTTP spec says, in the request's encoding: 200 with an ExportMetricsServiceResponse
 // (partial_success naming the rejected data points and the first error when some were
-// refused); 400 with a google.rpc.Status for malformed bodies; 413 past the body limit; 415
+// refused); 400 with a google.rpc.Status for malformed bodies; 413 past the body limit or
+// ingest::kMaxOtlpSamplesPerRequest; 415
 // for another content type or encoding; 503 with Retry-After when storage fails.
 #include <fmt/format.h>
 
@@ -120,7 +121,10 @@ Response HandleOtlpMetrics(const Request& req, RequestContext&, Services& s) {
   auto decoded = json ? ingest::DecodeOtlpJson(body) : ingest::DecodeOtlpProtobuf(body);
   if (!decoded.ok()) return StatusReply(req, json, 400, 3, decoded.status().message());
   ingest::OtlpBatch out;
-  ingest::ConvertOtlp(*decoded, s.ingest_limits, NowMs(), &DeltaState(), out);
+  if (Status st = ingest::ConvertOtlp(*decoded, s.ingest_limits, NowMs(), &DeltaState(), out);
+      !st.ok()) {
+    return StatusReply(req, json, 413, 8, st.message());
+  }
   uint64_t accepted = 0;
   if (out.batch.sample_count() > 0) {
     auto appended = s.storage->Append(out.batch);
