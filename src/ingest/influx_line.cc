@@ -1,11 +1,14 @@
 #include "strata/ingest/influx_line.h"
 
+#include <emmintrin.h>
 #include <fmt/format.h>
 
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <span>
 
 namespace strata::ingest {
 namespace {
@@ -106,6 +109,42 @@ bool ToMillis(int64_t t, InfluxPrecision precision, Timestamp& out) {
   return false;
 }
 
+// a > b for non-empty names, deciding on the first byte when it differs (tags of one line
+// mostly start with different letters).
+bool SortsAfter(std::string_view a, std::string_view b) {
+  if (a[0] != b[0]) return static_cast<unsigned char>(a[0]) > static_cast<unsigned char>(b[0]);
+  return a > b;
+}
+
+bool IsValueKey(std::string_view key) {
+  return key.size() == 5 && std::memcmp(key.data(), "value", 5) == 0;
+}
+
+// A timestamp of 1 to 18 digits with an optional '-' (every int64 of that length fits);
+// longer ones go to from_chars.
+bool ParseTimestampDigits(std::string_view s, int64_t& out) {
+  bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  if (s.empty()) return false;
+  if (s.size() > 18) {
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() ||
+        v > uint64_t{std::numeric_limits<int64_t>::max()}) {
+      return false;
+    }
+    out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    return true;
+  }
+  int64_t v = 0;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+    v = v * 10 + (c - '0');
+  }
+  out = negative ? -v : v;
+  return true;
+}
+
 enum class FieldKind { kNumber, kString };
 
 // Parses a non-string field value: float, `<int>i`, `<uint>u` or a boolean.
@@ -154,6 +193,96 @@ bool ParseFieldValue(std::string_view s, double& out) {
   }
 }
 
+// Bit masks over one line, one bit per byte in 64-bit words (SSE2, 16 bytes at a time), so
+// the fast path finds separators and checks name characters without a loop per byte:
+// separators (',', '=', ' '), bytes that may not be in a label name ([^a-zA-Z0-9_]) or a
+// metric name ([^a-zA-Z0-9_:]), and whether the line has escapes or quotes, or non-ASCII bytes.
+class LineMasks {
+ public:
+  void Compute(const char* b, size_t n) {
+    size_t words = (n + 63) / 64;
+    if (separators_.size() < words) {
+      separators_.resize(words);
+      non_label_.resize(words);
+      non_metric_.resize(words);
+    }
+    n_ = n;
+    words_ = words;
+    uint32_t escapes = 0, high = 0;
+    for (size_t w = 0; w < words; ++w) {
+      const char* src = b + w * 64;
+      alignas(16) char tail[64];
+      if (w * 64 + 64 > n) {  // never read past the line: the last block is copied and padded
+        std::memset(tail, 0, sizeof tail);
+        std::memcpy(tail, src, n - w * 64);
+        src = tail;
+      }
+      uint64_t sep = 0, non_label = 0, non_metric = 0;
+      for (int i = 0; i < 4; ++i) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16 * i));
+        __m128i s = _mm_or_si128(_mm_or_si128(Eq(v, ','), Eq(v, '=')), Eq(v, ' '));
+        __m128i e = _mm_or_si128(Eq(v, '\\'), Eq(v, '"'));
+        __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i name = _mm_or_si128(_mm_or_si128(InRange(lower, 'a', 'z'), InRange(v, '0', '9')),
+                                    Eq(v, '_'));
+        uint64_t name_bits = static_cast<uint32_t>(_mm_movemask_epi8(name));
+        uint64_t colon_bits = static_cast<uint32_t>(_mm_movemask_epi8(Eq(v, ':')));
+        sep |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(s))) << (16 * i);
+        non_label |= (~name_bits & 0xFFFF) << (16 * i);
+        non_metric |= (~(name_bits | colon_bits) & 0xFFFF) << (16 * i);
+        escapes |= static_cast<uint32_t>(_mm_movemask_epi8(e));
+        high |= static_cast<uint32_t>(_mm_movemask_epi8(v));
+      }
+      separators_[w] = sep;
+      non_label_[w] = non_label;
+      non_metric_[w] = non_metric;
+    }
+    escapes_ = escapes != 0;
+    ascii_ = high == 0;
+    word_ = 0;
+    bits_ = words > 0 ? separators_[0] : 0;
+  }
+
+  bool escapes() const { return escapes_; }
+  bool ascii() const { return ascii_; }
+  // Position of the next separator after the previous one returned, or the line's length.
+  size_t NextSeparator() {
+    while (bits_ == 0) {
+      if (++word_ >= words_) return n_;
+      bits_ = separators_[word_];
+    }
+    size_t at = word_ * 64 + static_cast<size_t>(__builtin_ctzll(bits_));
+    bits_ &= bits_ - 1;
+    return at < n_ ? at : n_;
+  }
+  bool LabelNameClean(size_t from, size_t to) const { return !AnyBit(non_label_, from, to); }
+  bool MetricNameClean(size_t from, size_t to) const { return !AnyBit(non_metric_, from, to); }
+
+ private:
+  static __m128i Eq(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+  // lo <= v <= hi, as unsigned bytes, with signed compares.
+  static __m128i InRange(__m128i v, char lo, char hi) {
+    __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - lo)));
+    return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + (hi - lo + 1))));
+  }
+  // Any bit set in [from, to)?
+  static bool AnyBit(const std::vector<uint64_t>& mask, size_t from, size_t to) {
+    while (from < to) {
+      size_t w = from / 64, bit = from % 64;
+      size_t span = std::min<size_t>(64 - bit, to - from);
+      uint64_t window = span == 64 ? ~uint64_t{0} : ((uint64_t{1} << span) - 1) << bit;
+      if (mask[w] & window) return true;
+      from += span;
+    }
+    return false;
+  }
+
+  std::vector<uint64_t> separators_, non_label_, non_metric_;
+  size_t n_ = 0, words_ = 0, word_ = 0;
+  uint64_t bits_ = 0;
+  bool escapes_ = false, ascii_ = true;
+};
+
 // Parses one body; the state shared by its lines lives here so the loop reads plainly.
 class LineParser {
  public:
@@ -170,6 +299,8 @@ class LineParser {
                              options_.max_line_bytes));
       return;
     }
+    if (ParseCommonLine(line, number)) return;
+    // The general path: escapes, quotes, names to sanitise, unsorted tags, and every error.
     labels_.clear();
     fields_.clear();
     const char* p = line.data();
@@ -287,6 +418,95 @@ class LineParser {
   }
 
  private:
+  // The fast path for the lines agents send: no escapes or quotes, names that need no
+  // sanitising, tags sorted after __name__, single spaces, numbers that parse, a timestamp
+  // inside the window, labels within the limits. It stores the line and returns true, or
+  // returns false having stored nothing, and the general path parses the line again (and
+  // reports what is wrong with it).
+  bool ParseCommonLine(std::string_view line, uint32_t number) {
+    const char* b = line.data();
+    size_t n = line.size();
+    masks_.Compute(b, n);
+    if (masks_.escapes()) return false;
+    size_t j = masks_.NextSeparator();
+    if (j == 0 || j == n || b[j] == '=' || IsDigit(b[0]) || !masks_.MetricNameClean(0, j) ||
+        j > limits_.max_metric_name_length) {
+      return false;
+    }
+    measurement_ = std::string_view(b, j);
+    // Labels go into a buffer sized once for the limit: no capacity checks per label.
+    size_t max_labels = size_t{limits_.max_tags} + 1;
+    if (fast_labels_.size() < max_labels) fast_labels_.resize(max_labels);
+    LabelView* labels = fast_labels_.data();
+    size_t count = 0;
+    labels[count++] = {"__name__", measurement_};
+    std::string_view previous = "__name__";
+    bool ascii = masks_.ascii();
+    char c = b[j];
+    while (c == ',') {
+      size_t k = masks_.NextSeparator();
+      if (k == n || b[k] != '=' || k == j + 1) return false;
+      size_t v = masks_.NextSeparator();
+      if (v == k + 1 || (v < n && b[v] == '=')) return false;
+      std::string_view key(b + j + 1, k - j - 1), value(b + k + 1, v - k - 1);
+      if (!SortsAfter(key, previous) || key[0] == '_' || IsDigit(key[0]) ||
+          key.size() > limits_.max_label_name_length || !masks_.LabelNameClean(j + 1, k)) {
+        return false;
+      }
+      if (ascii ? value.size() > limits_.max_label_value_length
+                : CheckLabelValue(key, value, limits_).has_value()) {
+        return false;
+      }
+      if (count == max_labels) return false;
+      labels[count++] = {key, value};
+      previous = key;
+      j = v;
+      c = v < n ? b[v] : '\0';
+    }
+    if (c != ' ') return false;
+    fields_.clear();
+    size_t start = j + 1;
+    Timestamp t = now_;
+    for (;;) {
+      size_t k = masks_.NextSeparator();
+      if (k == n || b[k] != '=' || k == start) return false;
+      size_t v = masks_.NextSeparator();
+      if (v < n && b[v] == '=') return false;
+      Field& f = fields_.emplace_back();
+      f.key = std::string_view(b + start, k - start);
+      if (!ParseFieldValue(std::string_view(b + k + 1, v - k - 1), f.value)) return false;
+      if (v == n) break;
+      if (b[v] == ',') {
+        start = v + 1;
+        continue;
+      }
+      if (masks_.NextSeparator() != n) return false;  // more spaces: the general path
+      int64_t raw = 0;
+      if (!ParseTimestampDigits(std::string_view(b + v + 1, n - v - 1), raw) ||
+          !ToMillis(raw, options_.precision, t)) {
+        return false;
+      }
+      break;
+    }
+    if (!window_.Contains(t)) return false;
+    // Build every name before storing anything, so a bail-out stores nothing.
+    if (names_.size() < fields_.size()) names_.resize(fields_.size());
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      std::string_view name = MetricName(fields_[i]);
+      if (name.size() > limits_.max_metric_name_length) return false;
+      names_[i] = name;
+    }
+    IngestReport& report = out_.report;
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      labels[0].value = names_[i];
+      out_.batch.BeginSeries(std::span<const LabelView>(labels, count));
+      out_.batch.AddSample(t, fields_[i].value);
+      report.series_source.push_back(number);
+    }
+    report.accepted_candidates += fields_.size();
+    return true;
+  }
+
   struct Field {
     std::string_view key;
     bool key_escaped = false;
@@ -320,7 +540,7 @@ class LineParser {
 
   // The metric name of field `f`: the measurement for `value`, else measurement_field.
   std::string_view MetricName(const Field& f) {
-    if (!f.key_escaped && f.key == "value") return measurement_;
+    if (!f.key_escaped && IsValueKey(f.key)) return measurement_;
     std::string_view key = f.key;
     if (f.key_escaped) {
       char* buf = out_.arena.Allocate(key.size());
@@ -391,6 +611,9 @@ class LineParser {
   std::string_view measurement_;
   std::vector<LabelView> labels_;
   std::vector<Field> fields_;
+  std::vector<std::string_view> names_;
+  std::vector<LabelView> fast_labels_;
+  LineMasks masks_;
 };
 
 void Reset(InfluxLines& out) {

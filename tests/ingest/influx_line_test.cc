@@ -264,3 +264,33 @@ TEST_CASE("Influx precision parameter follows the 1.x and 2.x sets", "[ingest][i
   CHECK_FALSE(ParseInfluxPrecision("m", true).has_value());
   CHECK_FALSE(ParseInfluxPrecision("x", false).has_value());
 }
+
+TEST_CASE("Influx line stores the same series whether a line takes the fast or the general path",
+          "[ingest][influx]") {
+  // Long lines (tags across several 64-byte blocks), non-ASCII values and several fields take
+  // the fast path; a double space, unsorted tags or an escape send the same line through the
+  // general path, and both must agree.
+  std::string tags;
+  for (int i = 0; i < 12; ++i) tags += fmt::format(",tag_{:02}=value-{}-é-{}", i, i, std::string(i, 'x'));
+  std::string fast = "node_load1" + tags + " value=1.25,other=7i " + kTs;
+  std::string general_spaces = "node_load1" + tags + "  value=1.25,other=7i  " + kTs;
+  std::string general_escape = "node\\_load1" + tags + " value=1.25,other=7i " + kTs;
+  std::string unsorted = "node_load1,zz=1,aa=2 value=1 " + kTs;
+  auto a = Parse(fast);
+  auto b = Parse(general_spaces);
+  auto c = Parse(general_escape);
+  REQUIRE(a.batch.sample_count() == 2);
+  CHECK(Text(a.batch) == Text(b.batch));
+  CHECK_THAT(Text(c.batch)[0], Catch::StartsWith("node__load1{"));
+  CHECK(Text(a.batch)[0].find("tag_11=\"value-11-é-xxxxxxxxxxx\"") != std::string::npos);
+  CHECK(Text(Parse(unsorted).batch) ==
+        std::vector<std::string>{fmt::format("node_load1{{aa=\"2\",zz=\"1\"}} {} 1", kTsMs)});
+  // Exactly 64 and 65 bytes: the block boundary.
+  for (size_t len : {63, 64, 65, 128}) {
+    std::string line = "m,h=" + std::string(len - 4 - 8, 'a') + " value=1";
+    REQUIRE(line.size() == len);
+    auto r = Parse(line);
+    CHECK(r.batch.sample_count() == 1);
+    CHECK(r.report.rejected == 0);
+  }
+}
