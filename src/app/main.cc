@@ -18,6 +18,8 @@
 #include "strata/listen/statsd_server.h"
 #include "strata/query/engine.h"
 #include "strata/query/result_cache.h"
+#include "strata/scrape/manager.h"
+#include "strata/scrape/target.h"
 #include "strata/storage/storage.h"
 
 namespace {
@@ -187,6 +189,35 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
     return 1;
   }
   // --- end of the Graphite/StatsD listeners block.
+  // --- Scraper: scrape_configs, or this server's own /metrics when the key is absent.
+  std::vector<config::ScrapeConfig> scrape_jobs =
+      cfg->scrape_configs_given
+          ? cfg->scrape_configs
+          : scrape::DefaultJobs(cfg->server.listen.substr(0, cfg->server.listen.rfind(':') + 1) +
+                                std::to_string(server.port()));
+  scrape::ManagerOptions scrape_options;
+  scrape_options.limits = services.ingest_limits;
+  scrape_options.max_body_bytes = cfg->server.max_body_bytes;
+  scrape_options.on_result = [&metrics](uint64_t accepted, const ingest::IngestReport& report) {
+    metrics.AddIngested("scrape", accepted);
+    for (size_t i = 0; i < ingest::kReasonCount; ++i) {
+      if (report.rejected_by_reason[i] == 0) continue;
+      metrics.AddRejected(ingest::ReasonName(static_cast<ingest::RejectReason>(i)),
+                          report.rejected_by_reason[i]);
+    }
+  };
+  scrape::Manager scraper(scrape::BuildTargets(scrape_jobs), store->get(), scrape_options);
+  if (Status st = scraper.Start(); !st.ok()) {
+    log::Error("cannot start the scraper", {{"error", st.ToString()}});
+    stop_listeners();
+    server.Stop();
+    (void)(*store)->Close();
+    return 1;
+  }
+  services.scrape = &scraper;
+  log::Info("scraping", {{"jobs", std::to_string(scrape_jobs.size())},
+                         {"targets", std::to_string(scraper.Targets().size())}});
+  // --- end of the scraper block.
 
   services.ready = true;
   log::Info("strata is ready", {{"listen", cfg->server.listen}, {"port", std::to_string(server.port())}});
@@ -195,6 +226,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   sigwait(&signals, &sig);
   log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   services.ready = false;
+  scraper.Stop();     // no scrape appends after this; /api/v1/targets still answers
   stop_listeners();  // delivers their last batches before storage closes
   server.Stop();
   if (Status st = (*store)->Close(); !st.ok()) {

@@ -133,12 +133,148 @@ void ValidateTier(Reader& r, const RetentionConfig& rc, const YAML::Node& node,
   }
 }
 
+// Label names of static_configs labels: [a-zA-Z_][a-zA-Z0-9_]*, not reserved (__*).
+bool ValidLabelName(const std::string& n) {
+  if (n.empty() || (n[0] >= '0' && n[0] <= '9') || n.starts_with("__")) return false;
+  for (char c : n) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A scrape target: host:port (IPv6 in brackets), no scheme and no path. A missing port is
+// the scheme's default, 80, as in Prometheus.
+bool NormalizeTarget(std::string& t) {
+  if (t.empty() || t.find("://") != std::string::npos || t.find('/') != std::string::npos ||
+      t.find_first_of(" \t?#@") != std::string::npos) {
+    return false;
+  }
+  size_t colon = t.rfind(':');
+  bool bracketed = t[0] == '[';
+  if (colon == std::string::npos || (bracketed && t.back() == ']')) {
+    t += ":80";
+    return true;
+  }
+  return ValidListen(t) && colon > 0;
+}
+
+void ParseScrapeConfigs(Reader& r, const YAML::Node& list, Config& cfg) {
+  std::set<std::string> jobs;
+  for (size_t i = 0; i < list.size() && !r.failed(); ++i) {
+    const YAML::Node n = list[i];
+    std::string path = "scrape_configs[" + std::to_string(i) + "]";
+    ScrapeConfig sc;
+    sc.scrape_interval = cfg.global.scrape_interval;
+    sc.scrape_timeout = cfg.global.scrape_timeout;
+    if (!r.Map(n, path, {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme",
+                         "honor_labels", "params", "sample_limit", "static_configs"})) {
+      if (!r.failed()) r.Fail(path, n, "must be a mapping with at least job_name");
+      return;
+    }
+    r.String(n, path, "job_name", &sc.job_name);
+    if (!r.failed() && sc.job_name.empty()) return r.Fail(path + ".job_name", n, "is required");
+    if (!r.failed() && !jobs.insert(sc.job_name).second) {
+      return r.Fail(path + ".job_name", n["job_name"], "\"" + sc.job_name + "\" is used by an earlier job");
+    }
+    r.Dur(n, path, "scrape_interval", &sc.scrape_interval);
+    bool timeout_given = n["scrape_timeout"] && !n["scrape_timeout"].IsNull();
+    r.Dur(n, path, "scrape_timeout", &sc.scrape_timeout);
+    if (r.failed()) return;
+    if (sc.scrape_timeout > sc.scrape_interval) {
+      if (timeout_given) {
+        return r.Fail(path + ".scrape_timeout", n["scrape_timeout"],
+                      FormatDuration(sc.scrape_timeout) + " is longer than scrape_interval " +
+                          FormatDuration(sc.scrape_interval));
+      }
+      sc.scrape_timeout = sc.scrape_interval;  // as Prometheus caps the global default
+    }
+    r.String(n, path, "metrics_path", &sc.metrics_path);
+    if (!r.failed() && (sc.metrics_path.empty() || sc.metrics_path[0] != '/')) {
+      return r.Fail(path + ".metrics_path", n["metrics_path"],
+                    "must start with '/', got \"" + sc.metrics_path + "\"");
+    }
+    r.String(n, path, "scheme", &sc.scheme);
+    if (!r.failed() && sc.scheme != "http") {
+      return r.Fail(path + ".scheme", n["scheme"],
+                    sc.scheme == "https"
+                        ? "https is not supported: strata scrapes over plain http only"
+                        : "must be http, got \"" + sc.scheme + "\"");
+    }
+    if (YAML::Node h = n["honor_labels"]; h && !h.IsNull()) {
+      std::string v = h.IsScalar() ? h.Scalar() : "";
+      if (v != "true" && v != "false") {
+        return r.Fail(path + ".honor_labels", h, "must be true or false, got \"" + Reader::Text(h) + "\"");
+      }
+      sc.honor_labels = v == "true";
+    }
+    r.UInt(n, path, "sample_limit", &sc.sample_limit);
+    if (YAML::Node p = n["params"]; p && !p.IsNull()) {
+      if (!p.IsMap()) return r.Fail(path + ".params", p, "must be a mapping of name to a list of values");
+      for (const auto& kv : p) {
+        std::string key = kv.first.as<std::string>();
+        std::vector<std::string> values;
+        if (kv.second.IsScalar()) {
+          values.push_back(kv.second.Scalar());
+        } else if (kv.second.IsSequence()) {
+          for (const auto& v : kv.second) {
+            if (!v.IsScalar()) return r.Fail(path + ".params." + key, v, "values must be strings");
+            values.push_back(v.Scalar());
+          }
+        } else {
+          return r.Fail(path + ".params." + key, kv.second, "must be a list of strings");
+        }
+        sc.params.emplace_back(key, std::move(values));
+      }
+    }
+    if (YAML::Node st = n["static_configs"]; st && !st.IsNull()) {
+      if (!st.IsSequence()) return r.Fail(path + ".static_configs", st, "must be a list of {targets, labels}");
+      for (size_t j = 0; j < st.size(); ++j) {
+        std::string spath = path + ".static_configs[" + std::to_string(j) + "]";
+        ScrapeStaticConfig group;
+        if (!r.Map(st[j], spath, {"targets", "labels"})) {
+          if (!r.failed()) r.Fail(spath, st[j], "must be a mapping with targets");
+          return;
+        }
+        if (YAML::Node t = st[j]["targets"]; t && !t.IsNull()) {
+          if (!t.IsSequence()) return r.Fail(spath + ".targets", t, "must be a list of host:port");
+          for (const auto& target : t) {
+            std::string text = target.IsScalar() ? target.Scalar() : "";
+            if (!NormalizeTarget(text)) {
+              return r.Fail(spath + ".targets", target,
+                            "must be host:port without scheme or path, got \"" + Reader::Text(target) + "\"");
+            }
+            group.targets.push_back(text);
+          }
+        }
+        if (YAML::Node l = st[j]["labels"]; l && !l.IsNull()) {
+          if (!l.IsMap()) return r.Fail(spath + ".labels", l, "must be a mapping of label name to value");
+          for (const auto& kv : l) {
+            std::string key = kv.first.as<std::string>();
+            if (!ValidLabelName(key)) {
+              return r.Fail(spath + ".labels." + key, kv.first,
+                            "must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __");
+            }
+            if (!kv.second.IsScalar()) return r.Fail(spath + ".labels." + key, kv.second, "must be a string");
+            group.labels.emplace_back(key, kv.second.Scalar());
+          }
+        }
+        sc.static_configs.push_back(std::move(group));
+      }
+    }
+    if (r.failed()) return;
+    cfg.scrape_configs.push_back(std::move(sc));
+  }
+}
+
 Result<Config> Parse(const YAML::Node& root, const std::string& name) {
   Config cfg;
   cfg.source_path = name;
   Reader r(name);
   if (!root || root.IsNull()) return cfg;
-  if (!r.Map(root, "", {"server", "storage", "ingest", "query", "retention", "scrape_configs"})) {
+  if (!r.Map(root, "", {"server", "storage", "ingest", "query", "retention", "global",
+                         "scrape_configs"})) {
     return r.failed() ? Result<Config>(r.status()) : cfg;
   }
   if (YAML::Node s = root["server"]; r.Map(s, "server", {"listen", "threads", "max_body_bytes",
@@ -244,8 +380,22 @@ Result<Config> Parse(const YAML::Node& root, const std::string& name) {
       }
     }
   }
-  if (YAML::Node s = root["scrape_configs"]; s && !s.IsNull() && !s.IsSequence()) {
-    r.Fail("scrape_configs", s, "must be a list");
+  if (YAML::Node g = root["global"]; r.Map(g, "global", {"scrape_interval", "scrape_timeout"})) {
+    r.Dur(g, "global", "scrape_interval", &cfg.global.scrape_interval);
+    r.Dur(g, "global", "scrape_timeout", &cfg.global.scrape_timeout);
+    if (!r.failed() && cfg.global.scrape_timeout > cfg.global.scrape_interval) {
+      r.Fail("global.scrape_timeout", g["scrape_timeout"],
+             "must not be longer than global.scrape_interval " +
+                 FormatDuration(cfg.global.scrape_interval));
+    }
+  }
+  if (YAML::Node s = root["scrape_configs"]; s) {
+    cfg.scrape_configs_given = true;
+    if (!s.IsNull() && !s.IsSequence()) {
+      r.Fail("scrape_configs", s, "must be a list");
+    } else if (!r.failed()) {
+      ParseScrapeConfigs(r, s, cfg);
+    }
   }
   if (r.failed()) return r.status();
   return cfg;

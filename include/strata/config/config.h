@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/base/result.h"
@@ -66,12 +67,44 @@ struct RetentionConfig {
   Duration interval = kHour;  // between background passes; 0 = only POST /api/v1/admin/retention
 };
 
+// One static_configs entry of a scrape job: targets ("host:port") and labels added to them.
+struct ScrapeStaticConfig {
+  std::vector<std::string> targets;
+  std::vector<std::pair<std::string, std::string>> labels;  // in file order
+};
+
+// One scrape_configs entry (the subset of Prometheus' scrape_config strata supports).
+// Validated: job_name present and unique, scheme http, scrape_timeout <= scrape_interval,
+// targets host:port, label names valid and not reserved, metrics_path starting with '/'.
+struct ScrapeConfig {
+  std::string job_name;
+  Duration scrape_interval = kMinute;      // default: global.scrape_interval
+  Duration scrape_timeout = 10 * kSecond;  // default: global.scrape_timeout, capped at interval
+  std::string metrics_path = "/metrics";
+  std::string scheme = "http";
+  bool honor_labels = false;
+  std::vector<std::pair<std::string, std::vector<std::string>>> params;  // URL parameters
+  uint64_t sample_limit = 0;  // 0 = no limit
+  std::vector<ScrapeStaticConfig> static_configs;
+};
+
+// Prometheus' `global:` scrape defaults.
+struct ScrapeGlobalConfig {
+  Duration scrape_interval = kMinute;
+  Duration scrape_timeout = 10 * kSecond;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
   IngestConfig ingest;
   QueryConfig query;
   RetentionConfig retention;
+  ScrapeGlobalConfig global;
+  // scrape_configs as given. When the key is absent (scrape_configs_given false) the server
+  // scrapes its own /metrics (see scrape::DefaultJobs); `scrape_configs: []` scrapes nothing.
+  bool scrape_configs_given = false;
+  std::vector<ScrapeConfig> scrape_configs;
   std::string source_path;  // file it was read from, "" for defaults
 };
 

@@ -30,6 +30,11 @@ Response HandleInfluxWriteV1(const Request& req, RequestContext& ctx, Services& 
 Response HandleInfluxWriteV2(const Request& req, RequestContext& ctx, Services& s);
 Response HandleInfluxPing(const Request& req, RequestContext& ctx, Services& s);
 
+// exposition_handlers.cc, targets_handlers.cc — Prometheus text exposition push and scrape
+// target health
+Response HandlePrometheusImport(const Request& req, RequestContext& ctx, Services& s);
+Response HandleTargets(const Request& req, RequestContext& ctx, Services& s);
+
 // query_handlers.cc — Prometheus query API and the seed's JSON query form
 Response HandleQuery(const Request& req, RequestContext& ctx, Services& s);
 Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s);

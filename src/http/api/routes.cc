@@ -17,6 +17,10 @@ void RegisterRoutes(Router& r, Services& s) {
   r.Add(V::post, "/write", "influx_write", Pool::kIo, bind(HandleInfluxWriteV1));
   r.Add(V::post, "/api/v2/write", "influx_write_v2", Pool::kIo, bind(HandleInfluxWriteV2));
   for (V m : {V::get, V::head}) r.Add(m, "/ping", "influx_ping", Pool::kIo, bind(HandleInfluxPing));
+  // Prometheus text exposition push (VictoriaMetrics' path) and the scrape targets' health.
+  r.Add(V::post, "/api/v1/import/prometheus", "import_prometheus", Pool::kIo,
+        bind(HandlePrometheusImport));
+  r.Add(V::get, "/api/v1/targets", "targets", Pool::kIo, bind(HandleTargets));
   // Queries run on the query pool.
   for (V m : {V::get, V::post}) {
     r.Add(m, "/api/v1/query", "query", Pool::kQuery, bind(HandleQuery));

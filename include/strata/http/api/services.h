@@ -17,6 +17,7 @@
 #include "strata/ingest/validation.h"
 #include "strata/query/engine.h"
 #include "strata/query/result_cache.h"
+#include "strata/scrape/manager.h"
 #include "strata/storage/storage.h"
 
 namespace strata::http::api {
@@ -36,6 +37,8 @@ struct Services {
   Timestamp start_time = 0;
   std::atomic<bool> ready{false};
   std::string data_dir;  // for the disk-space check of /api/v1/admin/health
+  // The scrape manager /api/v1/targets reports on; null until it runs (no targets listed).
+  std::atomic<const scrape::Manager*> scrape{nullptr};
 };
 
 // Registers every route of the HTTP surface on `router`. `services` must outlive the server.
