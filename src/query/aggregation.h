@@ -30,7 +30,8 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
 // aggregation as they are produced, so the input is never materialised. Series are added to
 // one of `buckets` independent buckets; Finish combines the buckets in index order, so a fixed
 // assignment of series to buckets gives the same result whatever the order between buckets.
-// Within a bucket, series must come in label order (as Aggregate sees its input).
+// Within a bucket, series must come in an order fixed for the data (the store's series order:
+// float sums are then reproducible whatever the parallelism).
 // Thread-safety: Add for different buckets may run concurrently; one bucket is used by one
 // thread at a time; Finish after all Adds.
 class GroupFolder {

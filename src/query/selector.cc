@@ -114,10 +114,12 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       return;
     }
     // With several parts each selects only its share, so no part sorts every series.
-    auto set = parts == 1 ? querier->Select(matchers)
-                          : querier->SelectShard(matchers, [&](uint64_t hash) {
-                              return (hash % buckets) % parts == part;
-                            });
+    auto keep = [&](uint64_t hash) { return (hash % buckets) % parts == part; };
+    // Series handed to a sink (folded) need no label order: the store's own order is cheaper
+    // to select and to read, and as stable. Collected series keep it (the caller merges them).
+    auto set = release_after_sink ? querier->SelectShardUnordered(matchers, keep)
+               : parts == 1       ? querier->Select(matchers)
+                                  : querier->SelectShard(matchers, keep);
     if (!set.ok()) {
       status[part] = FromStorage(set.status());
       return;

@@ -33,7 +33,8 @@ Result<EvalMatrix> StreamSeries(storage::Queryable& storage, const std::vector<M
                                 const SeriesTransform& transform);
 
 // Receives a streamed series (non-empty points). Calls for one bucket come from one thread at a
-// time, in label order; different buckets may be served concurrently.
+// time, in the store's series order (fixed for the data, not label order); different buckets
+// may be served concurrently.
 // `series.labels` is empty; `labels` are the series' labels (valid during the call).
 using SeriesSink =
     std::function<Status(size_t bucket, const Labels& labels, EvalSeries&& series)>;

@@ -206,9 +206,22 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShard(
   return SortedSet(std::move(series));
 }
 
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShardUnordered(
+    const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
+  std::vector<head::MemSeries*> series = Matching(matchers);
+  std::erase_if(series, [&](const head::MemSeries* s) { return !keep(s->hash()); });
+  std::sort(series.begin(), series.end(),
+            [](const head::MemSeries* a, const head::MemSeries* b) { return a->id() < b->id(); });
+  return MakeSet(std::move(series));
+}
+
 Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemSeries*> series) {
   std::sort(series.begin(), series.end(),
             [](const head::MemSeries* a, const head::MemSeries* b) { return a->labels() < b->labels(); });
+  return MakeSet(std::move(series));
+}
+
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(std::vector<head::MemSeries*> series) {
   if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks);
   return std::unique_ptr<SeriesSet>(
       std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, scanner_));

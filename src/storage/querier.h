@@ -40,6 +40,9 @@ class QuerierImpl final : public Querier {
   // Filters on the head's stored hashes before sorting.
   Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
                                                  const std::function<bool(uint64_t)>& keep) override;
+  // In series id order: no label comparisons, and disk reads in key order.
+  Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
+      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) override;
   // Label names / values of series with samples in [mint, maxt] that match `matchers`.
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name,
@@ -50,6 +53,7 @@ class QuerierImpl final : public Querier {
   // True when [mint, maxt] holds every stored sample: label listings can skip time filtering.
   bool CoversAllData() const;
   Result<std::unique_ptr<SeriesSet>> SortedSet(std::vector<head::MemSeries*> series);
+  Result<std::unique_ptr<SeriesSet>> MakeSet(std::vector<head::MemSeries*> series);
 
   ReadView view_;
   Timestamp mint_, maxt_;

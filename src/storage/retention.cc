@@ -53,6 +53,10 @@ class PinnedQuerier final : public Querier {
                                                  const std::function<bool(uint64_t)>& keep) override {
     return Wrap(inner_->SelectShard(matchers, keep));
   }
+  Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
+      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) override {
+    return Wrap(inner_->SelectShardUnordered(matchers, keep));
+  }
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override {
     return inner_->LabelNames(matchers);
   }

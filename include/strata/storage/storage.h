@@ -141,6 +141,13 @@ class Querier {
   // series. The default filters the result of Select.
   virtual Result<std::unique_ptr<SeriesSet>> SelectShard(
       const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep);
+  // SelectShard without the label order: the series come in the store's own order (stable for
+  // a given store), which is cheaper to produce and, for the store, to read. For callers that
+  // fold what they read or sort it themselves. The default is SelectShard.
+  virtual Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
+      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
+    return SelectShard(matchers, keep);
+  }
   // Sorted label names / values of series matching `matchers` (all series if empty).
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) = 0;
   virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
