@@ -17,10 +17,14 @@ import os
 import re
 import subprocess
 
-ORDER = ['vm', 'vm-influx', 'vm-import', 'prometheus', 'strata', 'strata-json']
+ORDER = ['vm', 'vm-influx', 'vm-import', 'prometheus', 'strata', 'strata-json', 'strata-influx']
 TITLES = {'vm': 'VictoriaMetrics rw', 'vm-influx': 'VictoriaMetrics Influx',
           'vm-import': 'VictoriaMetrics import',
-          'prometheus': 'Prometheus rw', 'strata': 'strata rw', 'strata-json': 'strata JSON'}
+          'prometheus': 'Prometheus rw', 'strata': 'strata rw', 'strata-json': 'strata JSON',
+          'strata-influx': 'strata Influx'}
+# Line protocol: the same Influx bodies posted to both servers' /write.
+INFLUX_PAIR = ('strata-influx', 'vm-influx')
+INFLUX_TARGET = 1.5  # strata Influx samples/s at least 1.5x VictoriaMetrics Influx
 
 
 HEADER = """# Benchmark results
@@ -169,6 +173,26 @@ def ratio(a, b):
   return f'{a / b:.2f}×'
 
 
+def influx_notes(results, rows, influx_ok):
+  """Line protocol: the 1.5x target, and strata's bytes/sample through each API (the same
+  data, so the same figure is expected)."""
+  notes = []
+  if influx_ok:
+    mine = rows[INFLUX_PAIR[0]][0][1]
+    peer = rows[INFLUX_PAIR[1]][0][1]
+    if mine is not None and peer:
+      met = 'met' if mine / peer >= INFLUX_TARGET else 'not met'
+      notes.append(f'Line protocol (the same Influx bodies to both `/write?precision=ms`): strata '
+                   f'{fmt_num(mine)} samples/s, {mine / peer:.2f}× VictoriaMetrics '
+                   f'(target ≥ {INFLUX_TARGET}×: {met}).')
+  apis = [s for s in ('strata', 'strata-json', 'strata-influx') if rows.get(s) is not None]
+  if 'strata-influx' in apis and len(apis) > 1:
+    parts = ', '.join(f'{TITLES[s].replace("strata ", "")} {fmt_num(rows[s][4][1], 2)}'
+                      for s in apis)
+    notes.append(f'strata bytes/sample on disk after flush by API (same data): {parts}.')
+  return ([''] + notes) if notes else []
+
+
 def render(results, meta, command):
   lines = []
   servers = [s for s in ORDER if s in results]
@@ -176,9 +200,12 @@ def render(results, meta, command):
   strata = results.get('strata')
   strata_ok = strata is not None and status_of(strata) is None
   header = '| | ' + ' | '.join(TITLES[s] for s in servers)
-  header += ''.join(f' | strata rw ÷ {TITLES[p]}' for p in peers) + ' |'
-  lines.append(header)
-  lines.append('|---' * (1 + len(servers) + len(peers)) + '|')
+  header += ''.join(f' | strata rw ÷ {TITLES[p]}' for p in peers)
+  influx_ok = all(s in results and status_of(results[s]) is None for s in INFLUX_PAIR)
+  if influx_ok:
+    header += f' | {TITLES[INFLUX_PAIR[0]]} ÷ {TITLES[INFLUX_PAIR[1]]}'
+  lines.append(header + ' |')
+  lines.append('|---' * (1 + len(servers) + len(peers) + influx_ok) + '|')
   rows = {s: (metric_rows(results[s]) if status_of(results[s]) is None else None) for s in servers}
   labels = [r[0] for r in metric_rows({})]
   for i, label in enumerate(labels):
@@ -190,7 +217,11 @@ def render(results, meta, command):
         cells.append(ratio(rows['strata'][i][1], rows[p][i][1]))
       else:
         cells.append(ratio_placeholder(strata) if not strata_ok else '')
+    if influx_ok:
+      mine, peer = rows[INFLUX_PAIR[0]][i], rows[INFLUX_PAIR[1]][i]
+      cells.append(ratio(mine[1], peer[1]) if mine[3] is not None else '')
     lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+  lines.extend(influx_notes(results, rows, influx_ok))
 
   lines.append('')
   lines.append(f'Query latency, ms: median of warm runs (p95 in parentheses), then the answer\'s '
