@@ -123,3 +123,31 @@ TEST_CASE("Config reads retention interval, tiers and partition width", "[config
   CHECK(c->retention.tiers[0].retention == kDay);  // equal to raw is allowed
   CHECK(c->retention.tiers[1].resolution == kHour);
 }
+
+TEST_CASE("Listener addresses and the StatsD flush interval are validated", "[config]") {
+  auto fails_with = [](const std::string& yaml, const std::string& want) {
+    auto c = config::LoadString(yaml, "t.yaml");
+    REQUIRE_FALSE(c.ok());
+    INFO(c.status().message());
+    CHECK(c.status().message().find(want) != std::string::npos);
+  };
+  fails_with("ingest:\n  graphite_listen: localhost\n", "ingest.graphite_listen: must be host:port");
+  fails_with("ingest:\n  statsd_listen: \":x\"\n", "ingest.statsd_listen");
+  fails_with("ingest:\n  statsd_flush_interval: 10ms\n", "at least 100ms");
+  auto ok = config::LoadString(
+      "ingest:\n  graphite_listen: 127.0.0.1:2003\n  statsd_listen: \"\"\n"
+      "  statsd_flush_interval: 5s\n", "t.yaml");
+  REQUIRE(ok.ok());
+  CHECK(ok->ingest.graphite_listen == "127.0.0.1:2003");
+  CHECK(ok->ingest.statsd_listen.empty());
+  CHECK(ok->ingest.statsd_flush_interval == 5 * kSecond);
+}
+
+TEST_CASE("The rollup routing threshold is read from query", "[config]") {
+  auto c = config::LoadString("query:\n  rollup_min_samples_per_bucket: 0\n", "t.yaml");
+  REQUIRE(c.ok());
+  CHECK(c->query.rollup_min_samples_per_bucket == 0);
+  auto d = config::LoadString("", "t.yaml");
+  REQUIRE(d.ok());
+  CHECK(d->query.rollup_min_samples_per_bucket == 12);
+}
