@@ -667,6 +667,12 @@ def main():
     return
   versions = ', '.join(f'{TITLES[s].split(" ")[0]}: `{r["version"]}`' for s, r in results.items()
                        if r.get('version') and s in ('vm', 'prometheus', 'strata'))
+  # strata's other APIs, when measured with another binary than strata rw.
+  strata_version = (results.get('strata') or {}).get('version')
+  for s in ('strata-json', 'strata-influx'):
+    v = (results.get(s) or {}).get('version')
+    if v and v != strata_version:
+      versions += f', {TITLES[s]}: `{v}`'
   wl = meta['workload'] if query_set == default_set else f"{meta['workload']}-{query_set}"
   separate_runs = ''
   if '; then ' in args.command:
