@@ -26,7 +26,9 @@ def ensure_prometheus():
 class PrometheusRemoteWriteTest(unittest.TestCase):
     def test_prometheus_remote_writes_into_strata(self):
         ensure_prometheus()
-        srv = harness.Server(BINARY).start()
+        # Prometheus scrapes strata here; strata's own self-scrape (job "strata" on the same
+        # address) would write the same series a second time.
+        srv = harness.Server(BINARY, config_text="scrape_configs: []\n").start()
         prom_port = harness.free_port()
         cfg = os.path.join(srv.tmp, "prometheus.yml")
         with open(cfg, "w") as f:
