@@ -9,14 +9,26 @@
 // connection (shard % connections), so per-series time order is kept. No connection runs more
 // than --max-lead files ahead of the slowest unfinished one (0: unpaced): shards cover the same
 // time range, so this bounds how far apart in data time the connections are, which Prometheus
-// needs over long spans (it rejects samples older than its newest minus one hour). Headers follow the
-// extension: .rw = snappy protobuf remote_write 1.0, .json/.jsonl = JSON, .lp = text; a .gz
-// suffix adds Content-Encoding: gzip.
+// needs over long spans (it rejects samples older than its newest minus one hour). Headers
+// follow the extension: .rw = snappy protobuf remote_write 1.0, .otlp = protobuf (OTLP),
+// .json/.jsonl = JSON, anything else (.lp, .prom) = text; a .gz suffix adds
+// Content-Encoding: gzip.
 //
 // --rate paces the load at that many samples per second over all connections (it needs
 // --samples: every file is taken to hold samples / files samples): the k-th file any
 // connection starts is not sent before start + k * samples_per_file / rate. A server that
 // cannot keep up makes the load slower than the rate, never faster.
+//
+// TCP mode, for protocols without answers (Graphite plaintext):
+//
+//   strata_bench_load --tcp HOST:PORT --dir DIR --samples N --wait-url http://HOST:PORT/path
+//                     --wait-after 'TEXT' [--wait-timeout-s 600] [--connections 2] ...
+//
+// streams the files' bytes, shard by shard as above, over N plain TCP connections, closes them,
+// then polls --wait-url every 50 ms until the number that follows TEXT in its answer (e.g.
+// `"samples_appended":` in JSON, or `metric{label="x"}` in the Prometheus text format) has grown
+// by --samples since before the load. The time reported runs from the first byte sent to that
+// point: a server that buffers lines is timed until it has ingested them all.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +38,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -39,6 +52,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +77,10 @@ struct Options {
   int64_t max_lead = 64;
   double rate = 0;  // samples per second over all connections; 0: as fast as possible
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string tcp;           // HOST:PORT: stream the files over plain TCP instead of HTTP
+  std::string wait_url;      // TCP mode: polled until the server has ingested every sample
+  std::string wait_after;    // TCP mode: the text that precedes the counter in wait_url's body
+  double wait_timeout_s = 600;
 };
 
 struct Target {
@@ -75,7 +93,9 @@ struct Target {
   std::fprintf(stderr,
                "error: %s\nusage: strata_bench_load --url http://HOST:PORT/PATH --dir DIR "
                "[--connections N] [--samples N] [--pid PID] [--timeout-s S] [--max-lead FILES] "
-               "[--rate SAMPLES_PER_S] [--header 'K: V']\n",
+               "[--rate SAMPLES_PER_S] [--header 'K: V']\n"
+               "       strata_bench_load --tcp HOST:PORT --dir DIR --samples N --wait-url URL "
+               "--wait-after TEXT [--wait-timeout-s S] [--connections N] ...\n",
                msg.c_str());
   std::exit(2);
 }
@@ -96,6 +116,10 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--timeout-s") o.timeout_s = std::stod(value());
     else if (a == "--max-lead") o.max_lead = std::stoll(value());
     else if (a == "--rate") o.rate = std::stod(value());
+    else if (a == "--tcp") o.tcp = value();
+    else if (a == "--wait-url") o.wait_url = value();
+    else if (a == "--wait-after") o.wait_after = value();
+    else if (a == "--wait-timeout-s") o.wait_timeout_s = std::stod(value());
     else if (a == "--header") {
       const std::string h = value();
       const size_t colon = h.find(':');
@@ -107,7 +131,14 @@ Options ParseArgs(int argc, char** argv) {
       Usage("unknown flag " + a);
     }
   }
-  if (o.url.empty() || o.dir.empty()) Usage("--url and --dir are required");
+  if (o.dir.empty()) Usage("--dir is required");
+  if (o.tcp.empty() && o.url.empty()) Usage("--url or --tcp is required");
+  if (!o.tcp.empty()) {
+    if (!o.url.empty()) Usage("--url and --tcp exclude each other");
+    if (o.wait_url.empty() || o.wait_after.empty() || o.samples <= 0) {
+      Usage("--tcp needs --wait-url, --wait-after and --samples");
+    }
+  }
   if (o.connections < 1 || o.connections > 256) Usage("--connections must be in [1, 256]");
   if (o.max_lead < 0) Usage("--max-lead must be >= 0");
   if (o.rate < 0) Usage("--rate must be >= 0");
@@ -146,6 +177,8 @@ std::vector<std::pair<std::string, std::string>> HeadersFor(const std::filesyste
     h.emplace_back("Content-Type", "application/x-protobuf");
     h.emplace_back("Content-Encoding", "snappy");
     h.emplace_back("X-Prometheus-Remote-Write-Version", "0.1.0");
+  } else if (name.ends_with(".otlp")) {
+    h.emplace_back("Content-Type", "application/x-protobuf");
   } else if (name.ends_with(".json") || name.ends_with(".jsonl")) {
     h.emplace_back("Content-Type", "application/json");
   } else {
@@ -374,6 +407,93 @@ void RunConnection(const Options& o, const Target& target,
   }
 }
 
+// TCP mode: one connection streams `files` in order, then closes; nothing is read back.
+void RunTcpConnection(const Options& o, const Target& target,
+                      const std::vector<std::filesystem::path>& files, Counters& c,
+                      std::chrono::steady_clock::time_point deadline, int conn, Pacer& pacer,
+                      RateLimiter& limiter) {
+  struct FinishOnExit {
+    Pacer& pacer;
+    int conn;
+    ~FinishOnExit() { pacer.Finished(conn); }
+  } finish_on_exit{pacer, conn};
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  tcp::socket socket(ioc);
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(target.host, target.port, ec);
+  if (!ec) asio::connect(socket, endpoints, ec);
+  if (ec) {
+    RecordError(c, "connect " + o.tcp + ": " + ec.message());
+    c.stop = true;
+    return;
+  }
+  timeval tv{60, 0};
+  setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string body;
+  for (size_t index = 0; index < files.size(); ++index) {
+    const auto& file = files[index];
+    pacer.Sent(conn, static_cast<int64_t>(index));
+    pacer.WaitTurn(conn, static_cast<int64_t>(index), c.stop);
+    limiter.WaitForSlot(c.stop);
+    if (c.stop.load() || std::chrono::steady_clock::now() > deadline) {
+      RecordError(c, "deadline reached before all files were sent");
+      c.stop = true;
+      return;
+    }
+    if (!ReadWholeFile(file.string(), &body)) {
+      RecordError(c, "cannot read " + file.string());
+      c.stop = true;
+      return;
+    }
+    asio::write(socket, asio::buffer(body), ec);
+    if (ec) {
+      // Lines already written may be partly lost: the run cannot be complete.
+      RecordError(c, file.filename().string() + ": " + ec.message());
+      c.stop = true;
+      return;
+    }
+    c.requests.fetch_add(1);
+    c.bytes.fetch_add(static_cast<int64_t>(body.size()));
+  }
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+// GETs `url` and returns the number that follows `after` (spaces skipped), or nullopt when the
+// request fails or the text is absent.
+std::optional<double> ReadCounter(const Target& url, const std::string& after) {
+  asio::io_context ioc;
+  tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  beast::error_code ec;
+  auto endpoints = resolver.resolve(url.host, url.port, ec);
+  if (ec) return std::nullopt;
+  stream.expires_after(std::chrono::seconds(10));
+  stream.connect(endpoints, ec);
+  if (ec) return std::nullopt;
+  http::request<http::empty_body> req{http::verb::get, url.path, 11};
+  req.set(http::field::host, url.host + ":" + url.port);
+  req.set(http::field::user_agent, "strata_bench_load");
+  http::write(stream, req, ec);
+  if (ec) return std::nullopt;
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);
+  http::read(stream, buffer, parser, ec);
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  const std::string& body = parser.get().body();
+  if (parser.get().result_int() != 200) return std::nullopt;
+  const size_t at = body.find(after);
+  if (at == std::string::npos) return std::nullopt;
+  const char* p = body.c_str() + at + after.size();
+  while (*p == ' ') ++p;
+  char* end = nullptr;
+  const double v = std::strtod(p, &end);
+  if (end == p) return std::nullopt;
+  return v;
+}
+
 std::string JsonEscape(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -394,7 +514,12 @@ double SelfCpuSeconds() {
 }
 
 int Run(const Options& o) {
-  const Target target = ParseUrl(o.url);
+  const bool tcp_mode = !o.tcp.empty();
+  const Target target = ParseUrl(tcp_mode ? "http://" + o.tcp + "/" : o.url);
+  const Target wait_target = tcp_mode ? ParseUrl(o.wait_url) : Target{};
+  // The counter before the load: a server may have ingested samples of its own (self-scrape).
+  double wait_base = 0;
+  if (tcp_mode) wait_base = ReadCounter(wait_target, o.wait_after).value_or(0);
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(o.dir)) {
     if (entry.is_regular_file()) files.push_back(entry.path());
@@ -431,10 +556,34 @@ int Run(const Options& o) {
   std::vector<std::thread> threads;
   for (int i = 0; i < o.connections; ++i) {
     if (per_conn[i].empty()) continue;
-    threads.emplace_back(RunConnection, std::cref(o), std::cref(target), std::cref(per_conn[i]),
-                         std::ref(counters), deadline, i, std::ref(pacer), std::ref(limiter));
+    threads.emplace_back(tcp_mode ? RunTcpConnection : RunConnection, std::cref(o),
+                         std::cref(target), std::cref(per_conn[i]), std::ref(counters), deadline,
+                         i, std::ref(pacer), std::ref(limiter));
   }
   for (auto& t : threads) t.join();
+  const double sent_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  // TCP mode: the load ends when the server has counted every sample.
+  double ingested = -1;
+  bool all_ingested = !tcp_mode;
+  if (tcp_mode && counters.errors.load() == 0) {
+    const auto wait_deadline = std::chrono::steady_clock::now() +
+                               std::chrono::milliseconds(static_cast<int64_t>(o.wait_timeout_s * 1000));
+    while (true) {
+      if (auto v = ReadCounter(wait_target, o.wait_after)) ingested = *v - wait_base;
+      if (ingested >= o.samples) {
+        all_ingested = true;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > wait_deadline) {
+        RecordError(counters, "server counted " + std::to_string(static_cast<int64_t>(ingested)) +
+                                  " of " + std::to_string(static_cast<int64_t>(o.samples)) +
+                                  " samples after waiting " + std::to_string(o.wait_timeout_s) + " s");
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   const double cpu_after = o.pid > 0 ? ProcessCpuSeconds(o.pid).value_or(-1) : -1;
@@ -444,7 +593,8 @@ int Run(const Options& o) {
   const int64_t requests = counters.requests.load();
   const int64_t errors = counters.errors.load();
   // Samples are counted only when every body was accepted; a partial load has no rate.
-  const bool complete = errors == 0 && requests == static_cast<int64_t>(files.size());
+  const bool complete =
+      errors == 0 && requests == static_cast<int64_t>(files.size()) && all_ingested;
   const double server_cpu = (cpu_before >= 0 && cpu_after >= 0) ? cpu_after - cpu_before : -1;
   std::string statuses;
   for (const auto& [code, n] : counters.statuses) {
@@ -454,13 +604,17 @@ int Run(const Options& o) {
               "\"seconds\": %.3f, \"requests_per_s\": %.1f, \"samples\": %.0f, "
               "\"samples_per_s\": %.0f, \"body_bytes\": %lld, \"server_cpu_s\": %.2f, "
               "\"server_cpu_s_per_million\": %.3f, \"server_peak_rss_bytes\": %.0f, "
-              "\"loader_cpu_s\": %.2f, \"rate_target\": %.0f, \"statuses\": {%s}, \"first_error\": \"%s\"}\n",
+              "\"loader_cpu_s\": %.2f, \"rate_target\": %.0f, \"statuses\": {%s}, "
+              "\"mode\": \"%s\", \"sent_seconds\": %.3f, \"server_counted\": %.0f, "
+              "\"first_error\": \"%s\"}\n",
               files.size(), static_cast<long long>(requests), static_cast<long long>(errors),
               complete ? "true" : "false", seconds, requests / seconds, o.samples,
               complete && o.samples > 0 ? o.samples / seconds : 0.0,
               static_cast<long long>(counters.bytes.load()), server_cpu,
               server_cpu >= 0 && o.samples > 0 ? server_cpu / (o.samples / 1e6) : -1.0, rss,
-              self_cpu, o.rate, statuses.c_str(), JsonEscape(counters.first_error).c_str());
+              self_cpu, o.rate, statuses.c_str(), tcp_mode ? "tcp" : "http", sent_seconds,
+              tcp_mode ? ingested : -1.0,
+              JsonEscape(counters.first_error).c_str());
   return complete ? 0 : 1;
 }
 

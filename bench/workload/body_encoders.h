@@ -1,5 +1,6 @@
 // Request-body encoders for the protocols the benchmark loads: Prometheus remote_write 1.0,
-// strata's JSON batch, VictoriaMetrics' /api/v1/import JSON lines and Influx line protocol.
+// strata's JSON batch, VictoriaMetrics' /api/v1/import JSON lines, Influx line protocol,
+// Prometheus text exposition, OTLP/HTTP protobuf metrics and Graphite plaintext.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,26 @@ std::string EncodeVmImport(const Workload& workload, std::span<const Point> poin
 // Influx line protocol with millisecond timestamps and a single field `value`; meant for
 // VictoriaMetrics' /write?precision=ms with -influxSkipSingleField (metric name = measurement).
 std::string EncodeInfluxLines(const Workload& workload, std::span<const Point> points);
+
+// Prometheus text exposition (0.0.4) with millisecond timestamps, as pushed to
+// /api/v1/import/prometheus: a `# TYPE` line (counter for names ending in `_total`, else gauge)
+// before each run of samples of one metric name, then `name{labels} value timestamp_ms`.
+std::string EncodeExposition(const Workload& workload, std::span<const Point> points);
+
+// An OTLP ExportMetricsServiceRequest (protobuf, uncompressed) for POST /v1/metrics: one
+// ResourceMetrics per host present in `points` (resource attributes `service.name` = the job,
+// `service.instance.id` = the instance), one Metric per metric name of that host (a cumulative
+// monotonic Sum for names ending in `_total`, else a Gauge; no unit, so the OTLP-to-Prometheus
+// name mapping keeps the name), one NumberDataPoint (as_double) per sample with the series'
+// other labels (dc, host, cpu, device, ...) as point attributes. Points keep their order within
+// each series.
+std::string EncodeOtlp(const Workload& workload, std::span<const Point> points,
+                       int64_t start_time_ms);
+
+// Graphite plaintext with Graphite 1.1 tags: `name;k=v;... value seconds`. Graphite timestamps
+// are whole Unix seconds (carbon, collectd and VictoriaMetrics' listener take the integer part),
+// so each timestamp is rounded down to the second; a series' samples stay 10 s apart.
+std::string EncodeGraphite(const Workload& workload, std::span<const Point> points);
 
 // Shortest decimal form that parses back to exactly `value` (std::to_chars).
 void AppendDouble(std::string& out, double value);

@@ -1,7 +1,7 @@
 // strata_bench_gen: writes the benchmark workload as ready-to-post request bodies.
 //
 //   strata_bench_gen --workload A|B|D|R|L|quick --out DIR [--seed N] [--end-ms MS]
-//                    [--span-ms MS] [--formats rw,json,vmimport,influx]
+//                    [--span-ms MS] [--formats rw,json,vmimport,influx,prom,otlp,graphite]
 //                    [--samples-per-request 10000] [--shards 2]
 //
 // Bodies are written as they fill up and expect.tsv line by line, so memory stays bounded
@@ -44,7 +44,7 @@ struct Options {
 [[noreturn]] void Usage(const char* msg) {
   std::fprintf(stderr,
                "error: %s\nusage: strata_bench_gen --workload A|B|D|R|L|quick --out DIR [--seed N] "
-               "[--end-ms MS] [--span-ms MS] [--formats rw,json,vmimport,influx] [--samples-per-request N] "
+               "[--end-ms MS] [--span-ms MS] [--formats rw,json,vmimport,influx,prom,otlp,graphite] [--samples-per-request N] "
                "[--shards N]\n",
                msg);
   std::exit(2);
@@ -85,7 +85,8 @@ Options ParseArgs(int argc, char** argv) {
   if (o.samples_per_request < 1) Usage("--samples-per-request must be positive");
   if (o.span_ms < 0) Usage("--span-ms must be positive");
   for (const auto& f : o.formats) {
-    if (f != "rw" && f != "json" && f != "vmimport" && f != "influx") {
+    if (f != "rw" && f != "json" && f != "vmimport" && f != "influx" && f != "prom" &&
+        f != "otlp" && f != "graphite") {
       Usage(("unknown format " + f).c_str());
     }
   }
@@ -149,6 +150,9 @@ std::string Extension(const std::string& format) {
   if (format == "rw") return "rw";
   if (format == "json") return "json";
   if (format == "vmimport") return "jsonl";
+  if (format == "prom") return "prom";
+  if (format == "otlp") return "otlp";
+  if (format == "graphite") return "graphite";
   return "lp";
 }
 
@@ -228,6 +232,9 @@ int Run(const Options& o) {
       if (f == "rw") body = rw_encoder.Encode(points);
       else if (f == "json") body = EncodeJsonBatch(workload, points);
       else if (f == "vmimport") body = EncodeVmImport(workload, points);
+      else if (f == "prom") body = EncodeExposition(workload, points);
+      else if (f == "otlp") body = EncodeOtlp(workload, points, workload.start_ms());
+      else if (f == "graphite") body = EncodeGraphite(workload, points);
       else body = EncodeInfluxLines(workload, points);
       WriteFile(out / f / (std::string(name) + "." + Extension(f)), body);
       written[f].first += 1;
