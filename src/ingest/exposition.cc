@@ -137,6 +137,10 @@ class Parser {
     if (rest.empty()) return true;
     if (rest[0] == '#') return Comment(rest.substr(1), number);
     Sample(rest, number);
+    if (options_.max_samples > 0 && out_.samples_seen > options_.max_samples) {
+      out_.too_many_samples = true;
+      return false;
+    }
     return true;
   }
 

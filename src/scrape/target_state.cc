@@ -52,7 +52,9 @@ ScrapeOutcome TargetState::Build(std::string_view body, bool openmetrics,
     exp = ingest::ParseExposition(body, options_, limits, t);
     out.samples_scraped = exp.samples_seen;
     out.samples_post_relabeling = exp.batch.sample_count();
-    if (exp.syntax_errors > 0) {
+    if (exp.too_many_samples) {
+      out.error = fmt::format("more than {} samples in one scrape", options_.max_samples);
+    } else if (exp.syntax_errors > 0) {
       out.error = exp.first_syntax_error;
     } else if (target_.sample_limit > 0 && exp.samples_seen > target_.sample_limit) {
       out.error = fmt::format("sample_limit exceeded: {} samples scraped, the limit is {}",

@@ -182,3 +182,13 @@ TEST_CASE("Exposition never reads past malformed input", "[ingest][exposition]")
     CHECK(out.batch.series_count() == 0);
   }
 }
+
+TEST_CASE("Exposition stops past max_samples and says so", "[ingest][exposition]") {
+  ExpositionOptions options;
+  options.max_samples = 2;
+  auto out = Parse("a 1\n# c\nb 2\nc 3\nd 4\n", options);
+  CHECK(out.too_many_samples);
+  CHECK(out.samples_seen == 3);
+  options.max_samples = 3;
+  CHECK_FALSE(Parse("a 1\n# c\nb 2\nc 3\n", options).too_many_samples);
+}

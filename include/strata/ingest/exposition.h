@@ -34,6 +34,10 @@
 
 namespace strata::ingest {
 
+// Sample lines one push request may hold (as for OTLP): a 64 MiB body of tiny lines would
+// otherwise take gigabytes as a batch.
+inline constexpr uint64_t kMaxExpositionSamplesPerRequest = 5'000'000;
+
 // How labels added by the receiver (extra_labels) meet labels of the same name in the text.
 enum class LabelConflict {
   kOverride,  // the added label wins (VictoriaMetrics' extra_label)
@@ -50,6 +54,9 @@ struct ExpositionOptions {
   // Names must be valid label names; empty values are ignored.
   std::vector<Label> extra_labels;
   LabelConflict conflict = LabelConflict::kOverride;
+  // Parsing stops at the sample line past this many (see Exposition::too_many_samples);
+  // 0 = no limit.
+  uint64_t max_samples = kMaxExpositionSamplesPerRequest;
 };
 
 struct Exposition {
@@ -65,6 +72,9 @@ struct Exposition {
   uint64_t syntax_errors = 0;
   // The first syntax error's message, "" when none.
   std::string first_syntax_error;
+  // Parsing stopped because the text holds more than options.max_samples sample lines; the
+  // batch then holds only the first ones and should be refused whole.
+  bool too_many_samples = false;
 };
 
 // Parses `text`. Never fails as a whole: bad lines are counted in the report with their line

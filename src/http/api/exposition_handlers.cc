@@ -4,7 +4,8 @@
 // the same name. Bodies may be gzip or deflate; `Content-Type: application/openmetrics-text`
 // reads timestamps as seconds. Answers 204 when every line was stored; 400 `bad_data` with
 // the rejected lines (line number and reason) when some were not — the good lines of that
-// body are stored all the same.
+// body are stored all the same. More than ingest::kMaxExpositionSamplesPerRequest samples is
+// 413 and nothing is stored.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -88,6 +89,11 @@ Response HandlePrometheusImport(const Request& req, RequestContext& ctx, Service
     body = decompressed;
   }
   ingest::Exposition parsed = ingest::ParseExposition(body, options, s.ingest_limits, now);
+  if (parsed.too_many_samples) {
+    return ErrorReply(req, 413, "bad_data",
+                      fmt::format("more than {} samples in one request; split the body",
+                                  options.max_samples));
+  }
   ingest::IngestReport& report = parsed.report;
   uint64_t accepted = 0;
   if (parsed.batch.sample_count() > 0) {
