@@ -25,6 +25,20 @@ TITLES = {'vm': 'VictoriaMetrics rw', 'vm-influx': 'VictoriaMetrics Influx',
 # Line protocol: the same Influx bodies posted to both servers' /write.
 INFLUX_PAIR = ('strata-influx', 'vm-influx')
 INFLUX_TARGET = 1.5  # strata Influx samples/s at least 1.5x VictoriaMetrics Influx
+# Ingest by protocol: (protocol, strata server, VictoriaMetrics server on the same bodies).
+# The servers not in ORDER appear only in this table, not as columns of the main one.
+PROTOCOLS = [('remote_write 1.0 (`/api/v1/write`)', 'strata', 'vm'),
+             ('strata JSON (`/api/v1/metrics`)', 'strata-json', None),
+             ('VictoriaMetrics import (`/api/v1/import`)', None, 'vm-import'),
+             ('Influx line protocol (`/write?precision=ms`)', 'strata-influx', 'vm-influx'),
+             ('Prometheus exposition text (`/api/v1/import/prometheus`)', 'strata-prom', 'vm-prom'),
+             ('OTLP/HTTP protobuf (`/v1/metrics`)', 'strata-otlp', None),
+             ('Graphite plaintext (TCP)', 'strata-graphite', 'vm-graphite')]
+PROTOCOL_SERVERS = ['strata-prom', 'vm-prom', 'strata-otlp', 'strata-graphite', 'vm-graphite']
+PROTOCOL_FORMAT = {'strata': 'rw', 'vm': 'rw', 'strata-json': 'json', 'vm-import': 'vmimport',
+                   'strata-influx': 'influx', 'vm-influx': 'influx', 'strata-prom': 'prom',
+                   'vm-prom': 'prom', 'strata-otlp': 'otlp', 'strata-graphite': 'graphite',
+                   'vm-graphite': 'graphite'}
 
 
 HEADER = """# Benchmark results
@@ -63,7 +77,7 @@ METHOD = """How each figure is taken:
 
 def load_results(directory):
   results = {}
-  for name in ORDER:
+  for name in ORDER + PROTOCOL_SERVERS:
     path = os.path.join(directory, f'{name}.json')
     if os.path.exists(path):
       with open(path) as f:
@@ -156,7 +170,8 @@ def md_cell(text):
 
 def body_sizes(meta):
   names = {'rw': 'remote_write (snappy)', 'json': 'JSON', 'influx': 'Influx',
-           'vmimport': 'VictoriaMetrics import'}
+           'vmimport': 'VictoriaMetrics import', 'prom': 'exposition text',
+           'otlp': 'OTLP protobuf', 'graphite': 'Graphite'}
   parts = [f'{names[f]} {info["bytes"] / meta["samples"]:.1f} B'
            for f, info in sorted(meta['formats'].items()) if f in names]
   return ', '.join(parts) or 'unknown'
@@ -193,6 +208,96 @@ def influx_notes(results, rows, influx_ok):
   return ([''] + notes) if notes else []
 
 
+def format_bytes(meta, fmt):
+  """Request-body bytes of one format: from meta.json, or (a format added to cached data later,
+  which meta.json does not list) the size of its directory next to meta.json."""
+  info = meta.get('formats', {}).get(fmt)
+  if info:
+    return info['bytes']
+  d = os.path.join(meta.get('_dir', ''), fmt)
+  if not os.path.isdir(d):
+    return None
+  return sum(e.stat().st_size for e in os.scandir(d) if e.is_file())
+
+
+def protocol_table(results, meta):
+  """Ingest by protocol: strata and VictoriaMetrics on the same bodies, one row per protocol
+  that any server of this run measured."""
+  if not any(s in results for s in PROTOCOL_SERVERS):
+    return []
+
+  def figures(name):
+    r = results.get(name) if name else None
+    if r is None:
+      return None
+    st = status_of(r)
+    if st is not None:
+      return {'status': st}
+    load = r.get('load') or {}
+    return {'sps': load.get('samples_per_s') if load.get('complete') else None,
+            'cpu': load.get('server_cpu_s_per_million'),
+            'cpu_settled': r.get('cpu_s_per_million_settled'),
+            'flushed': r.get('bytes_per_sample_flushed'),
+            'merged': r.get('bytes_per_sample_merged'),
+            'errors': load.get('errors'), 'verify': r.get('verify') or {}}
+
+  def exact(f):
+    v = f['verify']
+    if not v.get('samples'):
+      return '–'
+    return 'yes' if v.get('bit_exact') else f'no ({v.get("different")} differ, {v.get("missing")} missing)'
+
+  lines = ['', 'Ingest by protocol: the same workload through each protocol strata accepts, '
+           'VictoriaMetrics on the very same bodies where it takes the protocol. samples/s over '
+           'the loader\'s wall time (Graphite: from the first byte sent over TCP until the '
+           'server\'s ingest counter has every sample); CPU seconds per million samples during '
+           'the load (until idle); bytes/sample on disk after flush (strata without its rollup '
+           'tiers in parentheses; VictoriaMetrics after merge).', '',
+           '| protocol | request bytes/sample | strata samples/s | strata CPU-s per M | '
+           'strata bytes/sample | strata bit-exact | VictoriaMetrics samples/s | '
+           'VictoriaMetrics CPU-s per M | VictoriaMetrics bytes/sample | strata ÷ VictoriaMetrics samples/s |',
+           '|---' * 10 + '|']
+  for title, mine_name, peer_name in PROTOCOLS:
+    if mine_name not in results and peer_name not in results:
+      continue
+    mine, peer = figures(mine_name), figures(peer_name)
+    req_bytes = format_bytes(meta, PROTOCOL_FORMAT[mine_name or peer_name])
+    req = f'{req_bytes / meta["samples"]:.1f}' if req_bytes else '–'
+
+    def cells(f, strata_side):
+      if f is None:
+        return ['not run' if (mine_name if strata_side else peer_name) else '–'] + \
+            ['–'] * (3 if strata_side else 2)
+      if 'status' in f:
+        return [f['status']] + ['–'] * (3 if strata_side else 2)
+      sps = fmt_num(f['sps']) if f['sps'] is not None else f'– ({f["errors"]} errors)'
+      cpu = f'{fmt_num(f["cpu"], 2)} ({fmt_num(f["cpu_settled"], 2)})'
+      if strata_side:
+        disk = f'{fmt_num(f["flushed"], 2)} ({fmt_num(f["merged"], 2)})'
+        return [sps, cpu, disk, exact(f)]
+      disk = f'{fmt_num(f["flushed"], 2)} ({fmt_num(f["merged"], 2)})'
+      return [sps, cpu, disk]
+
+    row = [title, req] + cells(mine, True) + cells(peer, False)
+    if mine and peer and 'status' not in mine and 'status' not in peer:
+      row.append(ratio(mine['sps'], peer['sps']))
+    else:
+      row.append('–')
+    lines.append('| ' + ' | '.join(row) + ' |')
+  lines.append('')
+  lines.append('The exposition, OTLP and Graphite bodies carry the same series as remote_write. '
+               'OTLP: one ResourceMetrics per host (`service.name` = job, `service.instance.id` = '
+               'instance), counters as cumulative monotonic sums and the rest as gauges, with the '
+               'Prometheus names and no unit, so the OTLP-to-Prometheus name mapping leaves the '
+               'names as they are (an OpenTelemetry collector\'s own names, e.g. '
+               '`system.cpu.time` in `s`, would map to other names; bytes/sample is comparable, '
+               'not the names); dc, host and the per-series labels travel as point attributes. '
+               'Graphite: tagged paths `name;k=v;...` with whole-second timestamps (the protocol\'s '
+               'unit; VictoriaMetrics drops fractions), so each sample is stored up to 999 ms '
+               'earlier than through the other protocols; values are the same.')
+  return lines
+
+
 def render(results, meta, command):
   lines = []
   servers = [s for s in ORDER if s in results]
@@ -222,6 +327,7 @@ def render(results, meta, command):
       cells.append(ratio(mine[1], peer[1]) if mine[3] is not None else '')
     lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
   lines.extend(influx_notes(results, rows, influx_ok))
+  lines.extend(protocol_table(results, meta))
 
   lines.append('')
   lines.append(f'Query latency, ms: median of warm runs (p95 in parentheses), then the answer\'s '
@@ -649,6 +755,7 @@ def main():
   args = ap.parse_args()
   with open(args.meta) as f:
     meta = json.load(f)
+  meta['_dir'] = os.path.dirname(os.path.abspath(args.meta))
   if meta['workload'] == 'R':
     results = load_rollup_results(args.results)
     print(render_rollup(results, meta))

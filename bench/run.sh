@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [--workload A|B|D|R] [--quick] [--seed N] [--strata PATH]
 #                [--servers vm,vm-influx,vm-import,prometheus,strata,strata-json,strata-influx]
+#                (also, one per protocol: strata-prom,vm-prom,strata-otlp,strata-graphite,vm-graphite)
 #                [--queries basic|dashboard] [--query-budget S]
 #                [--connections N] [--runs N] [--work DIR] [--into RESULTS_DIR] [--no-results]
 #                [--r-days N] [--live-rate SAMPLES_PER_S] [--live-seconds S]   (workload R)
@@ -137,7 +138,11 @@ for s in ${SERVERS//,/ }; do
     vm-influx|strata-influx) f=influx ;;
     vm-import) f=vmimport ;;
     strata-json) f=json ;;
-    *) echo "unknown server $s (vm, vm-influx, vm-import, prometheus, strata, strata-json, strata-influx)" >&2
+    # Ingest by protocol: exposition text, OTLP protobuf, Graphite plaintext over TCP.
+    strata-prom|vm-prom) f=prom ;;
+    strata-otlp) f=otlp ;;
+    strata-graphite|vm-graphite) f=graphite ;;
+    *) echo "unknown server $s (vm, vm-influx, vm-import, prometheus, strata, strata-json, strata-influx, strata-prom, vm-prom, strata-otlp, strata-graphite, vm-graphite)" >&2
        exit 2 ;;
   esac
   [[ " ${formats[*]} " == *" $f "* ]] || formats+=("$f")
@@ -242,23 +247,32 @@ du_bytes() { du -sb "$1" | cut -f1; }
 # run_server NAME: starts NAME fresh, loads it, flushes, measures, queries, stops.
 run_server() {
   local name=$1 port url ingest_path ready_path body_dir version="" flushed merged
+  local tcp_port="" wait_path="" wait_after=""  # Graphite: TCP listener and ingest counter
   port=$(free_port)
   url="http://127.0.0.1:$port"
   SERVER_DIR="$(mktemp -d "$WORK/srv-$name-XXXX")"
   local data="$SERVER_DIR/data"
   mkdir -p "$data"
   case "$name" in
-    vm|vm-influx|vm-import)
+    vm|vm-influx|vm-import|vm-prom|vm-graphite)
       version="victoria-metrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || true)"
+      local vm_extra=()
+      if [[ $name == vm-graphite ]]; then
+        tcp_port=$(free_port)
+        vm_extra=(-graphiteListenAddr="127.0.0.1:$tcp_port")
+      fi
       victoria-metrics -storageDataPath="$data" -httpListenAddr="127.0.0.1:$port" \
         -influxSkipSingleField -selfScrapeInterval=0 -search.disableCache -loggerLevel=ERROR \
-        >"$SERVER_DIR/log" 2>&1 &
+        ${vm_extra[@]+"${vm_extra[@]}"} >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/health
       case "$name" in
         vm) ingest_path=/api/v1/write; body_dir=rw ;;
         vm-influx) ingest_path='/write?precision=ms'; body_dir=influx ;;
         vm-import) ingest_path=/api/v1/import; body_dir=vmimport ;;
+        vm-prom) ingest_path=/api/v1/import/prometheus; body_dir=prom ;;
+        vm-graphite) ingest_path=""; body_dir=graphite
+          wait_path=/metrics; wait_after='vm_rows_inserted_total{type="graphite"}' ;;
       esac ;;
     prometheus)
       version="prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || true)"
@@ -268,7 +282,7 @@ run_server() {
         --web.enable-admin-api --log.level=error >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/-/ready; ingest_path=/api/v1/write; body_dir=rw ;;
-    strata|strata-json|strata-influx)
+    strata|strata-json|strata-influx|strata-prom|strata-otlp|strata-graphite)
       if [[ ! -x "$STRATA_BIN" ]]; then
         log "skipping $name: strata binary not found at $STRATA_BIN (set STRATA_BIN or --strata)"
         printf '{"name": "%s", "skipped": "strata binary not found at %s"}\n' "$name" "$STRATA_BIN" \
@@ -279,8 +293,15 @@ run_server() {
       version="$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
       # From its own directory, so a config/strata.yaml in the caller's directory is not read:
       # strata runs with its built-in defaults.
-      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --listen "127.0.0.1:$port" --data-dir "$data") \
-        >"$SERVER_DIR/log" 2>&1 &
+      local strata_cfg=()
+      if [[ $name == strata-graphite ]]; then
+        # Built-in defaults plus the Graphite listener.
+        tcp_port=$(free_port)
+        printf 'ingest:\n  graphite_listen: "127.0.0.1:%s"\n' "$tcp_port" >"$SERVER_DIR/strata.yaml"
+        strata_cfg=(--config "$SERVER_DIR/strata.yaml")
+      fi
+      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve ${strata_cfg[@]+"${strata_cfg[@]}"} \
+        --listen "127.0.0.1:$port" --data-dir "$data") >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/-/ready
       case "$name" in
@@ -288,6 +309,13 @@ run_server() {
         strata-json) ingest_path=/api/v1/metrics; body_dir=json ;;
         # The same line-protocol bodies and parameters as vm-influx.
         strata-influx) ingest_path='/write?precision=ms'; body_dir=influx ;;
+        # The same exposition bodies as vm-prom; OTLP with the workload's names and labels.
+        strata-prom) ingest_path=/api/v1/import/prometheus; body_dir=prom ;;
+        strata-otlp) ingest_path=/v1/metrics; body_dir=otlp ;;
+        # The same Graphite lines as vm-graphite, streamed over TCP; timed until the server
+        # has counted every sample.
+        strata-graphite) ingest_path=""; body_dir=graphite
+          wait_path=/metrics; wait_after='strata_ingest_samples_total{protocol="graphite"}' ;;
       esac ;;
     *) log "unknown server $name"; return 1 ;;
   esac
@@ -307,7 +335,12 @@ run_server() {
   cpu_start=$(cpu_s "$SERVER_PID")
 
   log "$name: loading $SAMPLES samples from $body_dir/ over $CONNECTIONS connections"
-  "$LOAD" --url "$url$ingest_path" --dir "$DATA/$body_dir" --connections "$CONNECTIONS" \
+  local target=(--url "$url$ingest_path")
+  if [[ -n "$tcp_port" ]]; then
+    target=(--tcp "127.0.0.1:$tcp_port" --wait-url "$url$wait_path" --wait-after "$wait_after"
+            --wait-timeout-s 600)
+  fi
+  "$LOAD" "${target[@]}" --dir "$DATA/$body_dir" --connections "$CONNECTIONS" \
     --samples "$SAMPLES" --pid "$SERVER_PID" --timeout-s 1800 >"$RES/$name.load.json" ||
     log "$name: load reported errors: $(cat "$RES/$name.load.json")"
   log "$name: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s samples/s, %.2f CPU-s/M, errors %d" % (format(d["samples_per_s"], ",.0f"), d["server_cpu_s_per_million"], d["errors"]))' "$RES/$name.load.json")"
@@ -317,7 +350,7 @@ run_server() {
   cpu_settled=$(python3 -c "print($(cpu_s "$SERVER_PID") - $cpu_start)")
 
   case "$name" in
-    vm|vm-influx|vm-import)
+    vm|vm-influx|vm-import|vm-prom|vm-graphite)
       curl -fsS --max-time 300 "$url/internal/force_flush" >/dev/null
       settle 30
       flushed=$(du_bytes "$data")
@@ -332,7 +365,7 @@ run_server() {
         python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["name"])')
       merged=$(du_bytes "$data/snapshots/$snap")
       rm -rf "$data/snapshots" ;;
-    strata|strata-json|strata-influx)
+    strata|strata-json|strata-influx|strata-prom|strata-otlp|strata-graphite)
       curl -fsS --max-time 600 -XPOST "$url/api/v1/admin/flush" >/dev/null ||
         log "$name: flush request failed"
       settle 120
