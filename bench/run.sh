@@ -54,7 +54,7 @@ while [[ $# -gt 0 ]]; do
     --r-days) R_DAYS="$2"; shift 2 ;;
     --live-rate) LIVE_RATE="$2"; shift 2 ;;
     --live-seconds) LIVE_SECONDS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
