@@ -35,6 +35,8 @@ class FakeTarget {
     thread_.join();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  // Accepts connections but never answers them (until destroyed).
+  void Hang() { hang_ = true; }
   void Set(int status, std::string body) {
     std::lock_guard lock(mu_);
     status_ = status;
@@ -52,6 +54,10 @@ class FakeTarget {
       boost::system::error_code ec;
       acceptor_.accept(socket, ec);
       if (ec || stopping_) continue;
+      if (hang_) {
+        held_.push_back(std::move(socket));
+        continue;
+      }
       asio::streambuf request;
       asio::read_until(socket, request, "\r\n\r\n", ec);
       if (ec) continue;
@@ -71,6 +77,8 @@ class FakeTarget {
   asio::ip::tcp::acceptor acceptor_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> hang_{false};
+  std::vector<asio::ip::tcp::socket> held_;
   std::mutex mu_;
   int status_ = 200;
   std::string body_;
@@ -186,4 +194,16 @@ TEST_CASE("Manager fails a scrape over sample_limit and a target that refuses co
   CHECK(t[1].last_error.rfind("Get \"http://127.0.0.1:1/metrics?x=1\": ", 0) == 0);
   manager.Stop();
   CHECK(f.Values("a").empty());
+}
+
+TEST_CASE("Manager times a scrape out after scrape_timeout and reports it", "[scrape][manager]") {
+  Fixture f;
+  FakeTarget target;
+  target.Hang();
+  Manager manager(Targets(target.port()), f.storage(), {});
+  REQUIRE(manager.Start().ok());
+  REQUIRE(WaitUntil([&] { return manager.Targets()[0].health == "down"; }));
+  CHECK(manager.Targets()[0].last_error.find("context deadline exceeded") != std::string::npos);
+  manager.Stop();
+  CHECK(f.Values("up").begin()->second.front() == 0);
 }
