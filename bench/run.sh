@@ -291,16 +291,18 @@ run_server() {
         return 0
       fi
       version="$("$STRATA_BIN" --version 2>&1 | head -1 || true), binary of $(date -u -r "$STRATA_BIN" '+%Y-%m-%d %H:%M UTC'), tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-      # From its own directory, so a config/strata.yaml in the caller's directory is not read:
-      # strata runs with its built-in defaults.
-      local strata_cfg=()
+      # From its own directory with its own config, so a config/strata.yaml in the caller's
+      # directory is not read: built-in defaults, without the self-scrape (VictoriaMetrics runs with
+      # -selfScrapeInterval=0): a sample stamped "now" among the loaded 6-hour-old data moves
+      # the rollup horizon past all of it, and every loaded sample then lands in a rolled-up
+      # bucket and is repaired (the load ran at a tenth of its rate).
+      printf 'scrape_configs: []\n' >"$SERVER_DIR/strata.yaml"
       if [[ $name == strata-graphite ]]; then
-        # Built-in defaults plus the Graphite listener.
+        # Plus the Graphite listener.
         tcp_port=$(free_port)
-        printf 'ingest:\n  graphite_listen: "127.0.0.1:%s"\n' "$tcp_port" >"$SERVER_DIR/strata.yaml"
-        strata_cfg=(--config "$SERVER_DIR/strata.yaml")
+        printf 'ingest:\n  graphite_listen: "127.0.0.1:%s"\n' "$tcp_port" >>"$SERVER_DIR/strata.yaml"
       fi
-      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve ${strata_cfg[@]+"${strata_cfg[@]}"} \
+      (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --config "$SERVER_DIR/strata.yaml" \
         --listen "127.0.0.1:$port" --data-dir "$data") >"$SERVER_DIR/log" 2>&1 &
       SERVER_PID=$!
       ready_path=/-/ready
