@@ -155,6 +155,7 @@ bool ParseFieldValue(std::string_view s, double& out) {
   char last = s.back();
   char first = s[0];
   if (IsDigit(first) || first == '-' || first == '.' || first == '+') {
+    if (first == '+' && s.size() > 1 && s[1] == '-') return false;  // "+-1"
     if (last == 'i') {
       int64_t v = 0;
       if (first == '+') ++b;

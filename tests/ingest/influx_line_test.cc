@@ -147,6 +147,9 @@ TEST_CASE("Influx line reports each kind of malformed line with a reason", "[ing
       {"m value=1x", "field \"value\" has an invalid value \"1x\""},
       {"m value=-1u", "field \"value\" has an invalid value \"-1u\""},
       {"m value=1.5i", "field \"value\" has an invalid value \"1.5i\""},
+      {"m value=+-1", "field \"value\" has an invalid value \"+-1\""},
+      {"m value=+", "field \"value\" has an invalid value \"+\""},
+      {"m value=truex", "field \"value\" has an invalid value \"truex\""},
       {"m value=99999999999999999999i", "invalid value"},
       {"m s=\"x\"y", "unexpected \"y\" after field \"s\""},
   };
