@@ -184,10 +184,26 @@ Result<std::unique_ptr<Rollups>> Rollups::Open(const std::vector<TierOptions>& c
 }
 
 void Rollups::MarkDirty(uint64_t series_id, Timestamp lo, Timestamp hi) {
+  // Widened to whole finest-tier buckets, so the batches of a backfill (each a little after
+  // the previous) join into one range instead of piling up.
+  const Duration r = tiers_.front().resolution;
+  lo = CeilTo(lo, r) - r + 1;
+  hi = CeilTo(hi, r);
   std::lock_guard lock(dirty_mu_);
   DirtyEntry& e = dirty_[series_id];
+  e.generation = ++dirty_generation_;
+  if (e.ranges.empty() || lo > e.ranges.back().second + 1) {
+    if (e.ranges.empty() || lo > e.ranges.back().first) {
+      e.ranges.emplace_back(lo, hi);
+      return;
+    }
+  } else if (lo >= e.ranges.back().first) {
+    e.ranges.back().second = std::max(e.ranges.back().second, hi);
+    return;
+  }
+  // Out of order with the ranges already noted: insert and merge (closed ranges; touching
+  // ones join).
   e.ranges.emplace_back(lo, hi);
-  // Closed ranges: merge overlapping or touching ones.
   std::sort(e.ranges.begin(), e.ranges.end());
   std::vector<std::pair<Timestamp, Timestamp>> merged;
   for (const auto& x : e.ranges) {
@@ -198,7 +214,6 @@ void Rollups::MarkDirty(uint64_t series_id, Timestamp lo, Timestamp hi) {
     }
   }
   e.ranges = std::move(merged);
-  e.generation = ++dirty_generation_;
 }
 
 std::vector<std::pair<Timestamp, Timestamp>> Rollups::DirtyRanges(uint64_t series_id) const {
@@ -207,6 +222,12 @@ std::vector<std::pair<Timestamp, Timestamp>> Rollups::DirtyRanges(uint64_t serie
   auto it = dirty_.find(series_id);
   if (it == dirty_.end()) return {};
   return it->second.ranges;
+}
+
+void Rollups::RaiseHorizon(Timestamp t) {
+  Timestamp h = horizon_.load();
+  while (h < t && !horizon_.compare_exchange_weak(h, t)) {
+  }
 }
 
 Status Rollups::ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp hi,
@@ -388,12 +409,14 @@ Status Rollups::Repair() {
   deps_.db->Bind(&batch);
   auto scanner = deps_.db->NewScanner(rocks::Cf::kChunks);
   std::vector<Bucket> buckets;
-  for (const auto& [id, entry] : work) {
-    const head::MemSeries* series = deps_.series->ById(id);
-    if (series == nullptr) continue;
-    for (size_t k = 0; k < tiers_.size(); ++k) {
-      const Duration r = tiers_[k].resolution;
-      const Timestamp done = done_[k]->load();
+  // Tier by tier over all dirty series, in batches: a finer tier's rewrite is written before a
+  // coarser one is computed from it.
+  for (size_t k = 0; k < tiers_.size(); ++k) {
+    const Duration r = tiers_[k].resolution;
+    const Timestamp done = done_[k]->load();
+    for (const auto& [id, entry] : work) {
+      const head::MemSeries* series = deps_.series->ById(id);
+      if (series == nullptr) continue;
       std::vector<std::pair<Timestamp, Timestamp>> ranges;
       for (const auto& [a, b] : entry.ranges) {
         Timestamp x = CeilTo(a, r) - r, y = std::min(done, CeilTo(b, r));
@@ -406,9 +429,11 @@ Status Rollups::Repair() {
         if (!s.ok()) return s;
         if (!buckets.empty()) AddChunks(k, id, buckets, &batch);
       }
-      // The finer tier's repair must be readable before the coarser one is computed from it.
-      if (Status s = WriteBatchOut(&batch); !s.ok()) return s;
+      if (batch.bytes() >= kBatchBytes) {
+        if (Status s = WriteBatchOut(&batch); !s.ok()) return s;
+      }
     }
+    if (Status s = WriteBatchOut(&batch); !s.ok()) return s;
   }
   std::lock_guard lock(dirty_mu_);
   for (const auto& [id, entry] : work) {
@@ -429,13 +454,9 @@ Status Rollups::Advance(size_t k, Timestamp target) {
   std::vector<Bucket> buckets;
   while (from < target) {
     const Timestamp to = std::min(target, FloorTo(from + slice, r));
-    if (k == 0) {
-      // Published before reading: a sample at or below `to` added after its series was read
-      // sees the new horizon and marks itself dirty (NoteAppended runs after the add).
-      Timestamp h = horizon_.load();
-      while (h < to && !horizon_.compare_exchange_weak(h, to)) {
-      }
-    }
+    // Published before reading: a sample at or below `to` added after its series was read
+    // sees the new horizon and marks itself dirty (NoteAppended runs after the add).
+    if (k == 0) RaiseHorizon(to);
     for (head::MemSeries* s : deps_.series->All()) {
       if (s->max_time() <= from || s->min_time() > to) continue;
       buckets.clear();
@@ -476,6 +497,9 @@ Status Rollups::RunPass(Timestamp oldest, Timestamp newest, bool complete) {
     if (done == kNotStarted) {
       done = CeilTo(oldest, r) - r;
       done_[k]->store(done);
+      // Everything up to the watermark counts as built: a sample older than the data seen so
+      // far (a backfill) must come back as late.
+      if (k == 0) RaiseHorizon(done);
     }
     if (k > 0 && done_[k - 1]->load() == kNotStarted) break;
     Timestamp target = k == 0 ? FloorTo(newest, r) - (complete ? 0 : r)

@@ -101,6 +101,7 @@ class Rollups {
     uint64_t generation = 0;
   };
   void MarkDirty(uint64_t series_id, Timestamp lo, Timestamp hi);
+  void RaiseHorizon(Timestamp t);
   // Dirty ranges of a series (empty when none).
   std::vector<std::pair<Timestamp, Timestamp>> DirtyRanges(uint64_t series_id) const;
   Status ReadStored(size_t k, uint64_t series_id, Timestamp lo, Timestamp hi,
