@@ -78,7 +78,7 @@ METHOD = """How each figure is taken:
 
 def load_results(directory):
   results = {}
-  for name in ORDER + PROTOCOL_SERVERS:
+  for name in ORDER + PROTOCOL_SERVERS + ['strata-statsd']:
     path = os.path.join(directory, f'{name}.json')
     if os.path.exists(path):
       with open(path) as f:
@@ -224,7 +224,7 @@ def format_bytes(meta, fmt):
 def protocol_table(results, meta):
   """Ingest by protocol: strata and VictoriaMetrics on the same bodies, one row per protocol
   that any server of this run measured."""
-  if not any(s in results for s in PROTOCOL_SERVERS):
+  if not any(s in results for s in PROTOCOL_SERVERS + ['strata-statsd']):
     return []
 
   def figures(name):
@@ -300,6 +300,40 @@ def protocol_table(results, meta):
                '`-selfScrapeInterval=0`): with it, samples stamped "now" move the rollup horizon '
                'past the 6-hour-old data being loaded and every loaded sample is repaired into '
                'its rolled-up bucket (exposition text measured 113,146 samples/s that way).')
+  lines.extend(statsd_lines(results.get('strata-statsd')))
+  return lines
+
+
+def statsd_lines(r):
+  """StatsD over UDP: the paced steps of statsd_bench.py, up to the first that lost lines."""
+  if r is None:
+    return []
+  if status_of(r) is not None:
+    return ['', f'StatsD over UDP: {status_of(r)}.']
+  st = r.get('statsd') or {}
+  steps = st.get('steps') or []
+  lines = ['', f'StatsD over UDP (`bench/statsd_bench.py`; no VictoriaMetrics counterpart): counter '
+           f'increments of {st.get("series", 0):,} tagged series, {st.get("lines_per_datagram")} lines '
+           f'per datagram, paced for {st.get("step_s", 0):g} s per step from the lowest rate up, '
+           f'strata flushing every second; lost = lines sent − `sum(statsd_bench_lines_total)` read '
+           f'back (cumulative over the steps). The Python sender shares the 2 cores with strata.',
+           '', '| target datagrams/s | sent datagrams/s | lines/s | lost lines (cumulative) | '
+           'kernel UDP receive-buffer drops | strata CPU, cores |', '|---|---|---|---|---|---|']
+  for x in steps:
+    cores = x['server_cpu_s'] / x['seconds'] if x.get('seconds') else None
+    lines.append(f'| {x["target_datagrams_per_s"]:,} | {x["datagrams_per_s"]:,} | '
+                 f'{x["lines_per_s"]:,} | {x["lost_total"]:,.0f} | {x["rcvbuf_errors"]:,} | '
+                 f'{fmt_num(cores, 2)} |')
+  best = st.get('max_lossless_datagrams_per_s')
+  lines.append('')
+  if best is None:
+    lines.append('StatsD: lines were lost already at the lowest rate.')
+  else:
+    last = steps[-1] if steps else {}
+    tail = (' (the last step lost lines)' if last.get('lost_total') else
+            ' (no step lost lines: the highest rate tried)')
+    lines.append(f'StatsD: no line lost up to {best:,} datagrams/s '
+                 f'({st.get("max_lossless_lines_per_s"):,} lines/s){tail}.')
   return lines
 
 

@@ -4,7 +4,8 @@
 #
 #   bench/run.sh [--workload A|B|D|R] [--quick] [--seed N] [--strata PATH]
 #                [--servers vm,vm-influx,vm-import,prometheus,strata,strata-json,strata-influx]
-#                (also, one per protocol: strata-prom,vm-prom,strata-otlp,strata-graphite,vm-graphite)
+#                (also, one per protocol: strata-prom,vm-prom,strata-otlp,strata-graphite,vm-graphite,
+#                 strata-statsd)
 #                [--queries basic|dashboard] [--query-budget S]
 #                [--connections N] [--runs N] [--work DIR] [--into RESULTS_DIR] [--no-results]
 #                [--r-days N] [--live-rate SAMPLES_PER_S] [--live-seconds S]   (workload R)
@@ -142,7 +143,8 @@ for s in ${SERVERS//,/ }; do
     strata-prom|vm-prom) f=prom ;;
     strata-otlp) f=otlp ;;
     strata-graphite|vm-graphite) f=graphite ;;
-    *) echo "unknown server $s (vm, vm-influx, vm-import, prometheus, strata, strata-json, strata-influx, strata-prom, vm-prom, strata-otlp, strata-graphite, vm-graphite)" >&2
+    strata-statsd) continue ;;  # statsd_bench.py makes its own datagrams
+    *) echo "unknown server $s (vm, vm-influx, vm-import, prometheus, strata, strata-json, strata-influx, strata-prom, vm-prom, strata-otlp, strata-graphite, vm-graphite, strata-statsd)" >&2
        exit 2 ;;
   esac
   [[ " ${formats[*]} " == *" $f "* ]] || formats+=("$f")
@@ -420,6 +422,52 @@ PY
   cleanup
 }
 
+# run_statsd: StatsD over UDP into a fresh strata (flush every second); statsd_bench.py raises
+# the paced datagram rate step by step until lines are lost. No VictoriaMetrics counterpart
+# (it has no StatsD listener).
+run_statsd() {
+  local name=strata-statsd port uport url
+  if [[ ! -x "$STRATA_BIN" ]]; then
+    printf '{"name": "%s", "skipped": "strata binary not found at %s"}\n' "$name" "$STRATA_BIN" \
+      >"$RES/$name.json"
+    return 0
+  fi
+  port=$(free_port)
+  uport=$(free_port)
+  url="http://127.0.0.1:$port"
+  SERVER_DIR="$(mktemp -d "$WORK/srv-$name-XXXX")"
+  printf 'scrape_configs: []\ningest:\n  statsd_listen: "127.0.0.1:%s"\n  statsd_flush_interval: 1s\n' \
+    "$uport" >"$SERVER_DIR/strata.yaml"
+  (cd "$SERVER_DIR" && exec "$STRATA_BIN" serve --config "$SERVER_DIR/strata.yaml" \
+    --listen "127.0.0.1:$port" --data-dir "$SERVER_DIR/data") >"$SERVER_DIR/log" 2>&1 &
+  SERVER_PID=$!
+  log "$name: pid $SERVER_PID on $url, StatsD on udp 127.0.0.1:$uport"
+  if ! wait_ready "$url/-/ready"; then
+    printf '{"name": "%s", "failed": "did not start"}\n' "$name" >"$RES/$name.json"
+    cleanup
+    return 0
+  fi
+  python3 "$BENCH/statsd_bench.py" --statsd "127.0.0.1:$uport" --url "$url" --pid "$SERVER_PID" \
+    --rates 5000,10000,20000,40000,60000,80000,100000,120000,140000,160000,200000 \
+    >"$RES/$name.steps.json" || log "$name: statsd_bench.py failed"
+  python3 - "$RES" "$name" "$(strata_version)" <<'PY'
+import json, os, sys
+res, name, version = sys.argv[1:]
+try:
+    with open(os.path.join(res, f"{name}.steps.json")) as f:
+        steps = json.load(f)
+except (OSError, ValueError):
+    steps = None
+out = {"name": name, "version": version, "statsd": steps}
+if steps is None:
+    out["failed"] = "statsd_bench.py gave no figures"
+with open(os.path.join(res, f"{name}.json"), "w") as f:
+    json.dump(out, f, indent=1)
+PY
+  log "$name: $(python3 -c 'import json,sys; d=(json.load(open(sys.argv[1])).get("statsd") or {}); print("lossless up to %s datagrams/s (%s lines/s)" % (d.get("max_lossless_datagrams_per_s"), d.get("max_lossless_lines_per_s")))' "$RES/$name.json")"
+  cleanup
+}
+
 # ---- workload R: rollups ----------------------------------------------------------------
 strata_version() {
   local dirty=""
@@ -608,7 +656,7 @@ if [[ $WORKLOAD == R ]]; then
   if [[ ",$SERVERS," == *,strata,* ]]; then run_live_phase; fi
 else
   for s in "${server_list[@]}"; do
-    run_server "$s"
+    if [[ $s == strata-statsd ]]; then run_statsd; else run_server "$s"; fi
   done
 fi
 
