@@ -2,7 +2,6 @@
 bind, and a real collectd (Debian collectd-core) with write_graphite feeding strata; the data
 is read back through the query API."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -33,20 +32,6 @@ def start_with_graphite():
     return srv, port
 
 
-def wait_query(srv, query, want, timeout=60):
-    """Polls the instant query until `want(result)` holds; returns the last result."""
-    deadline = time.time() + timeout
-    result = []
-    while time.time() < deadline:
-        code, r = srv.get_json("/api/v1/query", query=query)
-        if code == 200:
-            result = r["data"]["result"]
-            if want(result):
-                return result
-        time.sleep(0.3)
-    return result
-
-
 def rejected(srv, reason):
     _, _, body = srv.request("GET", "/metrics")
     for line in body.decode().splitlines():
@@ -67,11 +52,11 @@ class GraphiteTest(unittest.TestCase):
                 s.sendall(b"x" * 70000 + b" 1\n")           # over the line limit
                 s.sendall(f"split.acr".encode())
                 s.sendall(f"oss.reads 3 -1\n".encode())     # -1: now
-            r = wait_query(srv, "servers_web_1_cpu_user", lambda r: len(r) == 1)
+            r = harness.wait_query(srv, "servers_web_1_cpu_user", lambda r: len(r) == 1)
             self.assertEqual(r[0]["value"][1], "12.5")
-            r = wait_query(srv, "disk_used", lambda r: len(r) == 1)
+            r = harness.wait_query(srv, "disk_used", lambda r: len(r) == 1)
             self.assertEqual(r[0]["metric"], {"__name__": "disk_used", "host": "db1", "mount": "/var"})
-            r = wait_query(srv, "split_across_reads", lambda r: len(r) == 1)
+            r = harness.wait_query(srv, "split_across_reads", lambda r: len(r) == 1)
             self.assertEqual(r[0]["value"][1], "3")
             deadline = time.time() + 30
             while time.time() < deadline and rejected(srv, "invalid_point") < 2:
@@ -126,17 +111,17 @@ LoadPlugin write_graphite
         proc = subprocess.Popen([COLLECTD, "-f", "-C", conf], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
-            load = wait_query(srv, '{__name__=~"collectd_strata_it_load_load_.*"}',
+            load = harness.wait_query(srv, '{__name__=~"collectd_strata_it_load_load_.*"}',
                               lambda r: len(r) == 3)
             self.assertEqual(sorted(s["metric"]["__name__"] for s in load),
                              ["collectd_strata_it_load_load_longterm",
                               "collectd_strata_it_load_load_midterm",
                               "collectd_strata_it_load_load_shortterm"])
-            mem = wait_query(srv, "collectd_strata_it_memory_memory_used", lambda r: len(r) == 1)
+            mem = harness.wait_query(srv, "collectd_strata_it_memory_memory_used", lambda r: len(r) == 1)
             self.assertEqual(len(mem), 1)
             self.assertGreater(float(mem[0]["value"][1]), 0)
             # Several points arrive over time (interval 1s).
-            counted = wait_query(srv, "count_over_time(collectd_strata_it_memory_memory_used[1m])",
+            counted = harness.wait_query(srv, "count_over_time(collectd_strata_it_memory_memory_used[1m])",
                                  lambda r: r and float(r[0]["value"][1]) >= 3)
             self.assertGreaterEqual(float(counted[0]["value"][1]), 3)
         finally:

@@ -162,3 +162,34 @@ def remote_write(server, series):
     return server.request("POST", "/api/v1/write", body, {
         "Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
         "X-Prometheus-Remote-Write-Version": "0.1.0"})
+
+
+def ensure_node():
+    """Installs Debian's nodejs and npm when missing (the npm clients of the tests run on them)."""
+    if shutil.which("node") and shutil.which("npm"):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=True)
+
+
+def npm_install(packages):
+    """Installs npm `packages` into a fresh temporary prefix and returns it."""
+    prefix = tempfile.mkdtemp(prefix="strata-npm-")
+    subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund",
+                    "--loglevel=error", *packages], check=True, stdout=subprocess.DEVNULL)
+    return prefix
+
+
+def wait_query(srv, query, want, timeout=60):
+    """Polls the instant query until `want(result)` holds; returns the last result."""
+    deadline = time.time() + timeout
+    result = []
+    while time.time() < deadline:
+        code, r = srv.get_json("/api/v1/query", query=query)
+        if code == 200:
+            result = r["data"]["result"]
+            if want(result):
+                return result
+        time.sleep(0.3)
+    return result

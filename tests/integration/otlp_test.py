@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -17,34 +16,6 @@ import harness
 BINARY = sys.argv.pop(1)
 PACKAGES = ["@opentelemetry/api", "@opentelemetry/sdk-metrics", "@opentelemetry/resources",
             "@opentelemetry/exporter-metrics-otlp-proto", "@opentelemetry/exporter-metrics-otlp-http"]
-
-
-def ensure_node():
-    if shutil.which("node") and shutil.which("npm"):
-        return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=True)
-
-
-def npm_install(packages):
-    prefix = tempfile.mkdtemp(prefix="strata-npm-")
-    subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund",
-                    "--loglevel=error", *packages], check=True, stdout=subprocess.DEVNULL)
-    return prefix
-
-
-def wait_query(srv, query, want, timeout=60):
-    deadline = time.time() + timeout
-    result = []
-    while time.time() < deadline:
-        code, r = srv.get_json("/api/v1/query", query=query)
-        if code == 200:
-            result = r["data"]["result"]
-            if want(result):
-                return result
-        time.sleep(0.3)
-    return result
 
 
 EXPORT = r"""
@@ -92,8 +63,8 @@ class OtlpTest(unittest.TestCase):
         cls.srv.cleanup()
 
     def test_opentelemetry_js_sdk_exporters(self):
-        ensure_node()
-        prefix = npm_install(PACKAGES)
+        harness.ensure_node()
+        prefix = harness.npm_install(PACKAGES)
         try:
             script = os.path.join(prefix, "export.js")
             with open(script, "w") as f:
@@ -102,24 +73,24 @@ class OtlpTest(unittest.TestCase):
             for kind in ("proto", "json"):
                 subprocess.run(["node", script, url, kind], cwd=prefix, check=True, timeout=120)
                 base = f'job="shop/checkout",instance="pod-{kind}"'
-                r = wait_query(self.srv, f'orders_placed_total{{{base},region="eu"}}',
+                r = harness.wait_query(self.srv, f'orders_placed_total{{{base},region="eu"}}',
                                lambda r: value(r) == 7)
                 self.assertEqual(value(r), 7, kind)
-                buckets = wait_query(self.srv, f'checkout_duration_seconds_bucket{{{base}}}',
+                buckets = harness.wait_query(self.srv, f'checkout_duration_seconds_bucket{{{base}}}',
                                      lambda r: len(r) == 4)
                 got = {b["metric"]["le"]: float(b["value"][1]) for b in buckets}
                 self.assertEqual(got, {"0.1": 0, "0.5": 1, "1": 2, "+Inf": 3}, kind)
-                self.assertEqual(value(wait_query(self.srv, f'checkout_duration_seconds_count{{{base}}}',
+                self.assertEqual(value(harness.wait_query(self.srv, f'checkout_duration_seconds_count{{{base}}}',
                                                   lambda r: len(r) == 1)), 3)
-                self.assertAlmostEqual(value(wait_query(self.srv, f'checkout_duration_seconds_sum{{{base}}}',
+                self.assertAlmostEqual(value(harness.wait_query(self.srv, f'checkout_duration_seconds_sum{{{base}}}',
                                                         lambda r: len(r) == 1)), 3.0)
-                q = wait_query(self.srv,
+                q = harness.wait_query(self.srv,
                                f'histogram_quantile(0.5, checkout_duration_seconds_bucket{{{base}}})',
                                lambda r: len(r) == 1)
                 self.assertTrue(0.5 <= value(q) <= 1, kind)
-                g = wait_query(self.srv, f'queue_depth_bytes{{{base},queue="q1"}}', lambda r: len(r) == 1)
+                g = harness.wait_query(self.srv, f'queue_depth_bytes{{{base},queue="q1"}}', lambda r: len(r) == 1)
                 self.assertEqual(value(g), 12)
-                info = wait_query(self.srv, f'target_info{{{base}}}', lambda r: len(r) == 1)
+                info = harness.wait_query(self.srv, f'target_info{{{base}}}', lambda r: len(r) == 1)
                 self.assertEqual(info[0]["metric"].get("deployment_environment"), "it")
         finally:
             shutil.rmtree(prefix, ignore_errors=True)
@@ -149,7 +120,7 @@ class OtlpTest(unittest.TestCase):
                                   encoding="gzip")
         self.assertEqual(code, 200)
         self.assertEqual(json.loads(body), {})
-        r = wait_query(self.srv, 'jobs_done_total{job="delta-svc"}', lambda r: value(r) == 10)
+        r = harness.wait_query(self.srv, 'jobs_done_total{job="delta-svc"}', lambda r: value(r) == 10)
         self.assertEqual(value(r), 10)  # delta points accumulated into a cumulative counter
 
     def test_malformed_bodies_and_content_types(self):

@@ -6,8 +6,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 import harness
@@ -15,38 +13,10 @@ import harness
 BINARY = sys.argv.pop(1)
 
 
-def ensure_node():
-    if shutil.which("node") and shutil.which("npm"):
-        return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=True)
-
-
-def npm_install(packages):
-    prefix = tempfile.mkdtemp(prefix="strata-npm-")
-    subprocess.run(["npm", "install", "--prefix", prefix, "--no-audit", "--no-fund",
-                    "--loglevel=error", *packages], check=True, stdout=subprocess.DEVNULL)
-    return prefix
-
-
 def free_udp_port():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_query(srv, query, want, timeout=60):
-    deadline = time.time() + timeout
-    result = []
-    while time.time() < deadline:
-        code, r = srv.get_json("/api/v1/query", query=query)
-        if code == 200:
-            result = r["data"]["result"]
-            if want(result):
-                return result
-        time.sleep(0.3)
-    return result
 
 
 def value(result):
@@ -75,8 +45,8 @@ client.close((err) => process.exit(err ? 1 : 0));
 
 class StatsdTest(unittest.TestCase):
     def test_hot_shots_client(self):
-        ensure_node()
-        prefix = npm_install(["hot-shots"])
+        harness.ensure_node()
+        prefix = harness.npm_install(["hot-shots"])
         port = free_udp_port()
         srv = harness.Server(BINARY, config_text=(
             f"ingest:\n  statsd_listen: 127.0.0.1:{port}\n  statsd_flush_interval: 1s\n"))
@@ -86,24 +56,24 @@ class StatsdTest(unittest.TestCase):
             with open(script, "w") as f:
                 f.write(CLIENT)
             subprocess.run(["node", script, str(port)], cwd=prefix, check=True, timeout=60)
-            r = wait_query(srv, 'shop_orders_total{env="it",region="eu"}', lambda r: value(r) == 5)
+            r = harness.wait_query(srv, 'shop_orders_total{env="it",region="eu"}', lambda r: value(r) == 5)
             self.assertEqual(value(r), 5)
-            self.assertEqual(value(wait_query(srv, 'shop_queue{env="it"}', lambda r: value(r) == 3)), 3)
-            q = wait_query(srv, 'shop_checkout{quantile="0.99"}', lambda r: len(r) == 1)
+            self.assertEqual(value(harness.wait_query(srv, 'shop_queue{env="it"}', lambda r: value(r) == 3)), 3)
+            q = harness.wait_query(srv, 'shop_checkout{quantile="0.99"}', lambda r: len(r) == 1)
             self.assertEqual(q[0]["metric"], {"__name__": "shop_checkout", "env": "it", "quantile": "0.99"})
             self.assertEqual(value(q), 0.75)  # timers are stored in seconds
-            self.assertEqual(value(wait_query(srv, "shop_checkout_count", lambda r: len(r) == 1)), 2)
-            self.assertEqual(value(wait_query(srv, "shop_checkout_sum", lambda r: len(r) == 1)), 1.0)
-            self.assertEqual(value(wait_query(srv, "shop_checkout_min", lambda r: len(r) == 1)), 0.25)
-            self.assertEqual(value(wait_query(srv, "shop_basket_max", lambda r: len(r) == 1)), 4)
-            self.assertEqual(value(wait_query(srv, "max_over_time(shop_users[5m])", lambda r: len(r) == 1)), 2)
+            self.assertEqual(value(harness.wait_query(srv, "shop_checkout_count", lambda r: len(r) == 1)), 2)
+            self.assertEqual(value(harness.wait_query(srv, "shop_checkout_sum", lambda r: len(r) == 1)), 1.0)
+            self.assertEqual(value(harness.wait_query(srv, "shop_checkout_min", lambda r: len(r) == 1)), 0.25)
+            self.assertEqual(value(harness.wait_query(srv, "shop_basket_max", lambda r: len(r) == 1)), 4)
+            self.assertEqual(value(harness.wait_query(srv, "max_over_time(shop_users[5m])", lambda r: len(r) == 1)), 2)
 
             # Malformed datagrams are counted, never fatal; the listener keeps working.
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.sendto(b"no_type_here\n:1|c\nx:abc|c\nbad:1|q", ("127.0.0.1", port))
                 s.sendto(bytes(range(256)), ("127.0.0.1", port))
                 s.sendto(b"after.garbage:1|c", ("127.0.0.1", port))
-            r = wait_query(srv, "after_garbage_total", lambda r: value(r) == 1)
+            r = harness.wait_query(srv, "after_garbage_total", lambda r: value(r) == 1)
             self.assertEqual(value(r), 1)
             _, _, body = srv.request("GET", "/metrics")
             text = body.decode()
