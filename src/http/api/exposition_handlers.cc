@@ -12,22 +12,13 @@
 #include <charconv>
 
 #include "handlers.h"
+#include "ingest_body.h"
 #include "respond.h"
 #include "strata/http/json_writer.h"
-#include "strata/ingest/decompress.h"
 #include "strata/ingest/exposition.h"
 
 namespace strata::http::api {
 namespace {
-
-Response AppendFailed(const Request& req, const Status& st) {
-  unsigned code = (st.code() == Status::Code::kResourceExhausted ||
-                   st.code() == Status::Code::kUnavailable) ? 503 : 500;
-  Response res = ErrorReply(req, code, code == 503 ? "unavailable" : "internal",
-                            "samples not stored: " + st.message());
-  if (code == 503) res.set(bhttp::field::retry_after, "1");
-  return res;
-}
 
 // Reads `extra_label` and `timestamp` into `options`; the error message when one is malformed.
 std::optional<std::string> ReadParams(const RequestContext& ctx, Timestamp now,
@@ -63,13 +54,9 @@ std::optional<std::string> ReadParams(const RequestContext& ctx, Timestamp now,
 }  // namespace
 
 Response HandlePrometheusImport(const Request& req, RequestContext& ctx, Services& s) {
-  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
-  if (encoding == ingest::ContentEncoding::kUnsupported ||
-      encoding == ingest::ContentEncoding::kSnappy) {
-    return ErrorReply(req, 415, "bad_data",
-                      fmt::format("unsupported Content-Encoding \"{}\"; use gzip, deflate or none",
-                                  std::string_view(req[bhttp::field::content_encoding])));
-  }
+  std::string decompressed;
+  DecodedBody decoded = DecodeBody(req, s.max_body_bytes, {}, &decompressed);
+  if (decoded.http_status != 0) return ErrorReply(req, decoded.http_status, "bad_data", decoded.error);
   Timestamp now = NowMs();
   ingest::ExpositionOptions options;
   if (auto error = ReadParams(ctx, now, s.ingest_limits, options)) {
@@ -77,18 +64,7 @@ Response HandlePrometheusImport(const Request& req, RequestContext& ctx, Service
   }
   std::string_view content_type = req[bhttp::field::content_type];
   options.openmetrics = content_type.starts_with("application/openmetrics-text");
-  std::string decompressed;
-  std::string_view body = req.body();
-  if (encoding != ingest::ContentEncoding::kIdentity) {
-    auto d = ingest::Decompress(encoding, req.body(), s.max_body_bytes);
-    if (!d.ok()) {
-      unsigned code = d.status().code() == Status::Code::kResourceExhausted ? 413 : 400;
-      return ErrorReply(req, code, "bad_data", d.status().message());
-    }
-    decompressed = std::move(*d);
-    body = decompressed;
-  }
-  ingest::Exposition parsed = ingest::ParseExposition(body, options, s.ingest_limits, now);
+  ingest::Exposition parsed = ingest::ParseExposition(decoded.body, options, s.ingest_limits, now);
   if (parsed.too_many_samples) {
     return ErrorReply(req, 413, "bad_data",
                       fmt::format("more than {} samples in one request; split the body",
@@ -98,14 +74,14 @@ Response HandlePrometheusImport(const Request& req, RequestContext& ctx, Service
   uint64_t accepted = 0;
   if (parsed.batch.sample_count() > 0) {
     auto appended = s.storage->Append(parsed.batch);
-    if (!appended.ok()) return AppendFailed(req, appended.status());
+    if (!appended.ok()) return StorageFailed(req, appended.status(), "samples");
     ingest::MergeStorageRejections(*appended, report);
     accepted = appended->accepted;
   }
   for (const auto& md : parsed.metadata) {
     if (md.metadata.type.empty() && md.metadata.help.empty() && md.metadata.unit.empty()) continue;
     if (Status st = s.storage->SetMetadata(md.metric, md.metadata); !st.ok()) {
-      return AppendFailed(req, st);
+      return StorageFailed(req, st, "metadata");
     }
   }
   s.metrics->AddIngested("prometheus_text", accepted);

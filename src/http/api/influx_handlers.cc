@@ -7,8 +7,8 @@
 #include <algorithm>
 
 #include "handlers.h"
+#include "ingest_body.h"
 #include "strata/http/json_writer.h"
-#include "strata/ingest/decompress.h"
 #include "strata/ingest/influx_line.h"
 
 namespace strata::http::api {
@@ -64,27 +64,15 @@ Response HandleInfluxWrite(const Request& req, Services& s, bool v2) {
   if (v2 && !params.Has("bucket")) {
     return InfluxError(req, 400, "invalid", "missing the \"bucket\" parameter");
   }
-  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
-  if (encoding == ingest::ContentEncoding::kUnsupported ||
-      encoding == ingest::ContentEncoding::kSnappy) {
-    return InfluxError(req, 415, "invalid",
-                       fmt::format("unsupported Content-Encoding \"{}\"; use gzip or none",
-                                   std::string_view(req[bhttp::field::content_encoding])));
-  }
   // Parse state is kept per I/O thread: reusing its buffers is much of the parse speed.
   thread_local ingest::InfluxLines parsed;
   thread_local std::string decompressed;
-  std::string_view body = req.body();
-  if (encoding != ingest::ContentEncoding::kIdentity) {
-    auto d = ingest::Decompress(encoding, body, s.max_body_bytes);
-    if (!d.ok()) {
-      bool too_large = d.status().code() == Status::Code::kResourceExhausted;
-      return InfluxError(req, too_large ? 413 : 400, too_large ? "request too large" : "invalid",
-                         d.status().message());
-    }
-    decompressed = std::move(*d);
-    body = decompressed;
+  DecodedBody decoded = DecodeBody(req, s.max_body_bytes, {}, &decompressed);
+  if (decoded.http_status != 0) {
+    return InfluxError(req, decoded.http_status,
+                       decoded.http_status == 413 ? "request too large" : "invalid", decoded.error);
   }
+  const std::string_view body = decoded.body;
   ingest::InfluxOptions options;
   options.precision = *precision;
   if (Status st = ingest::ParseInfluxLinesInto(body, options, s.ingest_limits, NowMs(), parsed);
@@ -99,8 +87,7 @@ Response HandleInfluxWrite(const Request& req, Services& s, bool v2) {
     auto appended = s.storage->Append(parsed.batch);
     if (!appended.ok()) {
       const Status& st = appended.status();
-      bool busy = st.code() == Status::Code::kResourceExhausted ||
-                  st.code() == Status::Code::kUnavailable;
+      const bool busy = StorageBusy(st);
       Response res = InfluxError(req, busy ? 503 : 500, busy ? "unavailable" : "internal error",
                                  "points not stored: " + st.message());
       if (busy) res.set(bhttp::field::retry_after, "1");

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "handlers.h"
+#include "ingest_body.h"
 #include "respond.h"
 #include "strata/http/json_writer.h"
 #include "strata/ingest/decompress.h"
@@ -9,16 +10,6 @@
 
 namespace strata::http::api {
 namespace {
-
-// A storage failure on append: nothing of the batch was acknowledged.
-Response AppendFailed(const Request& req, const Status& st) {
-  unsigned code = (st.code() == Status::Code::kResourceExhausted ||
-                   st.code() == Status::Code::kUnavailable) ? 503 : 500;
-  Response res = ErrorReply(req, code, code == 503 ? "unavailable" : "internal",
-                            "points not stored: " + st.message());
-  if (code == 503) res.set(bhttp::field::retry_after, "1");
-  return res;
-}
 
 void CountRejections(Services& s, const ingest::IngestReport& report) {
   for (size_t i = 0; i < ingest::kReasonCount; ++i) {
@@ -31,32 +22,17 @@ void CountRejections(Services& s, const ingest::IngestReport& report) {
 }  // namespace
 
 Response HandleJsonIngest(const Request& req, RequestContext&, Services& s) {
-  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
-  if (encoding == ingest::ContentEncoding::kUnsupported) {
-    return ErrorReply(req, 415, "bad_data",
-                      fmt::format("unsupported Content-Encoding \"{}\"; use gzip, deflate or none",
-                                  std::string_view(req[bhttp::field::content_encoding])));
-  }
   std::string body;
-  if (encoding == ingest::ContentEncoding::kIdentity) {
-    body = req.body();
-  } else {
-    auto d = ingest::Decompress(encoding, req.body(), s.max_body_bytes);
-    if (!d.ok()) {
-      if (d.status().code() == Status::Code::kResourceExhausted) {
-        return ErrorReply(req, 413, "bad_data", d.status().message());
-      }
-      return ErrorReply(req, 400, "bad_data", d.status().message());
-    }
-    body = std::move(*d);
-  }
+  DecodedBody decoded = DecodeBody(req, s.max_body_bytes, {.allow_snappy = true, .into_scratch = true},
+                                   &body);
+  if (decoded.http_status != 0) return ErrorReply(req, decoded.http_status, "bad_data", decoded.error);
   auto parsed = ingest::ParseJsonBatch(body, s.ingest_limits, NowMs());
   if (!parsed.ok()) return ErrorReply(req, 400, "bad_data", parsed.status().message());
   auto& report = parsed->report;
   uint64_t accepted = 0;
   if (parsed->batch.sample_count() > 0) {
     auto appended = s.storage->Append(parsed->batch);
-    if (!appended.ok()) return AppendFailed(req, appended.status());
+    if (!appended.ok()) return StorageFailed(req, appended.status(), "points");
     ingest::MergeStorageRejections(*appended, report);
     accepted = appended->accepted;
   }
@@ -98,13 +74,13 @@ Response HandleRemoteWrite(const Request& req, RequestContext&, Services& s) {
   uint64_t accepted = 0;
   if (rw->batch.sample_count() > 0) {
     auto appended = s.storage->Append(rw->batch);
-    if (!appended.ok()) return AppendFailed(req, appended.status());
+    if (!appended.ok()) return StorageFailed(req, appended.status(), "points");
     ingest::MergeStorageRejections(*appended, rw->report);
     accepted = appended->accepted;
   }
   for (const auto& md : rw->metadata) {
     if (Status st = s.storage->SetMetadata(md.metric, md.metadata); !st.ok()) {
-      return AppendFailed(req, st);
+      return StorageFailed(req, st, "metadata");
     }
   }
   s.metrics->AddIngested("remote_write", accepted);

@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "handlers.h"
+#include "ingest_body.h"
 #include "respond.h"
 #include "strata/http/json_writer.h"
-#include "strata/ingest/decompress.h"
 #include "strata/ingest/otlp.h"
 
 namespace strata::http::api {
@@ -100,23 +100,11 @@ Response HandleOtlpMetrics(const Request& req, RequestContext&, Services& s) {
                        fmt::format("unsupported Content-Type \"{}\"; use {} or {}", content_type,
                                    kProtobufType, kJsonType));
   }
-  auto encoding = ingest::ClassifyContentEncoding(req[bhttp::field::content_encoding]);
-  if (encoding == ingest::ContentEncoding::kUnsupported ||
-      encoding == ingest::ContentEncoding::kSnappy) {
-    return StatusReply(req, json, 415, 3,
-                       fmt::format("unsupported Content-Encoding \"{}\"; use gzip or none",
-                                   std::string_view(req[bhttp::field::content_encoding])));
-  }
+  // The JSON decoder needs an owned, mutable buffer.
   std::string body;
-  if (encoding == ingest::ContentEncoding::kIdentity) {
-    body = req.body();
-  } else {
-    auto d = ingest::Decompress(encoding, req.body(), s.max_body_bytes);
-    if (!d.ok()) {
-      bool too_large = d.status().code() == Status::Code::kResourceExhausted;
-      return StatusReply(req, json, too_large ? 413 : 400, too_large ? 8 : 3, d.status().message());
-    }
-    body = std::move(*d);
+  DecodedBody raw = DecodeBody(req, s.max_body_bytes, {.into_scratch = true}, &body);
+  if (raw.http_status != 0) {
+    return StatusReply(req, json, raw.http_status, raw.http_status == 413 ? 8 : 3, raw.error);
   }
   auto decoded = json ? ingest::DecodeOtlpJson(body) : ingest::DecodeOtlpProtobuf(body);
   if (!decoded.ok()) return StatusReply(req, json, 400, 3, decoded.status().message());
@@ -129,8 +117,7 @@ Response HandleOtlpMetrics(const Request& req, RequestContext&, Services& s) {
   if (out.batch.sample_count() > 0) {
     auto appended = s.storage->Append(out.batch);
     if (!appended.ok()) {
-      bool retry = appended.status().code() == Status::Code::kResourceExhausted ||
-                   appended.status().code() == Status::Code::kUnavailable;
+      const bool retry = StorageBusy(appended.status());
       return StatusReply(req, json, retry ? 503 : 500, retry ? 14 : 13,
                          "points not stored: " + appended.status().message());
     }
