@@ -387,7 +387,31 @@ GroupFolder::~GroupFolder() = default;
 
 size_t GroupFolder::buckets() const { return buckets_.size(); }
 
+size_t GroupFolder::BucketOfGroup(const Labels& labels) const {
+  return static_cast<size_t>(GroupHash(labels) % buckets_.size());
+}
+
+Result<EvalMatrix> AggregateInParallel(const AggregateArgs& args, const EvalMatrix& input,
+                                       const Grid& grid, EvalContext& ctx) {
+  const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
+  GroupFolder fold(args, grid, 4 * parts);
+  std::vector<std::vector<uint32_t>> members(fold.buckets());
+  for (size_t s = 0; s < input.size(); ++s) {
+    members[fold.BucketOfGroup(input[s].labels)].push_back(static_cast<uint32_t>(s));
+  }
+  std::vector<Status> status(fold.buckets());
+  ParallelForPoints(ctx, fold.buckets(), PointCount(input), [&](size_t b) {
+    if (status[b] = ctx.CheckInterrupt(); !status[b].ok()) return;
+    for (uint32_t s : members[b]) fold.Add(b, input[s].labels, input[s]);
+  });
+  for (const Status& s : status) {
+    if (!s.ok()) return s;
+  }
+  return fold.Finish(ctx);
+}
+
 void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& series) {
+  if (series.points.empty()) return;
   Bucket& b = buckets_[bucket];
   auto& candidates = b.by_hash[GroupHash(labels)];
   uint32_t g = UINT32_MAX;

@@ -49,6 +49,8 @@ class GroupFolder {
   // The aggregation result, groups ordered by their first member series (as Aggregate orders
   // them for an instant query). Counts the result against max_samples.
   Result<EvalMatrix> Finish(EvalContext& ctx);
+  // The bucket of the group `labels` belong to: every member of a group gets the same one.
+  size_t BucketOfGroup(const Labels& labels) const;
 
  private:
   struct Bucket;
@@ -62,6 +64,14 @@ class GroupFolder {
   Grid grid_;
   std::vector<Bucket> buckets_;
 };
+
+// Aggregate for the operators GroupFolder supports, over an input that is already built: each
+// group is folded by one thread of ctx's pool, its members in input order, so every step's value
+// is the one Aggregate computes. Groups come out ordered by their smallest member's labels (a
+// range query's result is sorted anyway). Requires GroupFolder::Supports(args) and every input
+// series non-empty with the same drop_name.
+Result<EvalMatrix> AggregateInParallel(const AggregateArgs& args, const EvalMatrix& input,
+                                       const Grid& grid, EvalContext& ctx);
 
 // Labels of the group a series belongs to: only `grouping` for by, all but `grouping` and
 // __name__ for without.

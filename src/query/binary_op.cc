@@ -155,12 +155,15 @@ std::vector<double> ScalarScalarOp(BinaryOp op, const std::vector<double>& lhs,
 Result<EvalMatrix> VectorScalarOp(BinaryOp op, bool return_bool, const EvalMatrix& vec,
                                   const std::vector<double>& scalar, bool scalar_on_left,
                                   const Grid& grid, EvalContext& ctx) {
-  EvalMatrix out;
-  out.reserve(vec.size());
   const bool drop = DropsMetricName(op) || return_bool;
-  for (const EvalSeries& s : vec) {
-    if (Status st = ctx.CheckInterrupt(); !st.ok()) return st;
-    EvalSeries r{s.labels, {}, s.drop_name || drop};
+  EvalMatrix out(vec.size());
+  std::vector<Status> status(vec.size());
+  ParallelForPoints(ctx, vec.size(), PointCount(vec), [&](size_t k) {
+    if (status[k] = ctx.CheckInterrupt(); !status[k].ok()) return;
+    const EvalSeries& s = vec[k];
+    EvalSeries& r = out[k];
+    r.labels = s.labels;
+    r.drop_name = s.drop_name || drop;
     r.points.reserve(s.points.size());
     for (const Point& p : s.points) {
       double sv = scalar[grid.IndexOf(p.t)];
@@ -173,8 +176,11 @@ Result<EvalMatrix> VectorScalarOp(BinaryOp op, bool return_bool, const EvalMatri
       }
       if (e.keep) r.points.push_back({p.t, e.v});
     }
-    if (!r.points.empty()) out.push_back(std::move(r));
+  });
+  for (const Status& st : status) {
+    if (!st.ok()) return st;
   }
+  std::erase_if(out, [](const EvalSeries& s) { return s.points.empty(); });
   return out;
 }
 
@@ -221,31 +227,40 @@ std::optional<Result<EvalMatrix>> OneToOneByPairs(BinaryOp op, bool return_bool,
     used[idx] = true;
     pairs.push_back({static_cast<uint32_t>(l), r, idx});
   }
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (k % 256 == 0) {
-      if (Status s = ctx.CheckInterrupt(); !s.ok()) return Result<EvalMatrix>(s);
-    }
-    const auto& a = lhs[pairs[k].l].points;
-    const auto& b = rhs[pairs[k].r].points;
-    size_t i = 0, j = 0;
-    while (i < a.size() && j < b.size()) {
-      if (a[i].t < b[j].t) {
-        ++i;
-      } else if (b[j].t < a[i].t) {
-        ++j;
-      } else {
-        ElemResult e = ApplyElemOp(op, a[i].v, b[j].v);
-        if (return_bool) {
-          e.v = e.keep ? 1.0 : 0.0;
-          e.keep = true;
+  // Pairs write distinct output series, so blocks of them merge in parallel.
+  constexpr size_t kPairsPerTask = 16;
+  const size_t tasks = (pairs.size() + kPairsPerTask - 1) / kPairsPerTask;
+  std::vector<Status> status(tasks);
+  ParallelForPoints(ctx, tasks, PointCount(lhs), [&](size_t task) {
+    if (status[task] = ctx.CheckInterrupt(); !status[task].ok()) return;
+    const size_t end = std::min(pairs.size(), (task + 1) * kPairsPerTask);
+    for (size_t k = task * kPairsPerTask; k < end; ++k) {
+      const auto& a = lhs[pairs[k].l].points;
+      const auto& b = rhs[pairs[k].r].points;
+      std::vector<Point>& dst = out.Points(pairs[k].out);
+      dst.reserve(std::min(a.size(), b.size()));
+      size_t i = 0, j = 0;
+      while (i < a.size() && j < b.size()) {
+        if (a[i].t < b[j].t) {
+          ++i;
+        } else if (b[j].t < a[i].t) {
+          ++j;
+        } else {
+          ElemResult e = ApplyElemOp(op, a[i].v, b[j].v);
+          if (return_bool) {
+            e.v = e.keep ? 1.0 : 0.0;
+            e.keep = true;
+          }
+          // Each series' points are strictly increasing, so a pair never repeats a timestamp.
+          if (e.keep) dst.push_back({a[i].t, e.v});
+          ++i;
+          ++j;
         }
-        if (e.keep) {
-          if (Status s = out.Add(pairs[k].out, a[i].t, e.v); !s.ok()) return Result<EvalMatrix>(s);
-        }
-        ++i;
-        ++j;
       }
     }
+  });
+  for (const Status& st : status) {
+    if (!st.ok()) return Result<EvalMatrix>(st);
   }
   EvalMatrix result = out.Take();
   std::erase_if(result, [](const EvalSeries& s) { return s.points.empty(); });

@@ -154,6 +154,26 @@ inline void ParallelFor(EvalContext& ctx, size_t n, const std::function<void(siz
   }
 }
 
+// Below this many points, waking a pool thread costs more than the loop it would share.
+inline constexpr size_t kMinParallelPoints = 16384;
+
+// ParallelFor for a loop over `points` points in all: inline when that is too little to share.
+inline void ParallelForPoints(EvalContext& ctx, size_t n, size_t points,
+                              const std::function<void(size_t)>& fn) {
+  if (points < kMinParallelPoints) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+  } else {
+    ParallelFor(ctx, n, fn);
+  }
+}
+
+// Total points of a matrix.
+inline size_t PointCount(const EvalMatrix& m) {
+  size_t n = 0;
+  for (const EvalSeries& s : m) n += s.points.size();
+  return n;
+}
+
 // Builds output series from samples produced step by step, merging samples with the same
 // labels into one series and rejecting two samples with the same labels at one step.
 class SeriesCollector {
@@ -179,6 +199,10 @@ class SeriesCollector {
     pts.push_back({t, v});
     return Status::Ok();
   }
+
+  // The points of output series `idx`, for callers that fill different series from different
+  // threads (no Get may run meanwhile).
+  std::vector<Point>& Points(size_t idx) { return out_[idx].points; }
 
   EvalMatrix Take() { return std::move(out_); }
 

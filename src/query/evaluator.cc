@@ -414,7 +414,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
   };
   EvalMatrix out(rv->series.size());
   std::vector<Status> status(rv->series.size());
-  ParallelFor(ctx_, rv->series.size(), [&](size_t k) {
+  ParallelForPoints(ctx_, rv->series.size(), PointCount(rv->series), [&](size_t k) {
     if (status[k] = ctx_.CheckInterrupt(); !status[k].ok()) return;
     const EvalSeries& s = rv->series[k];
     out[k].labels = s.labels;
@@ -667,7 +667,15 @@ Result<Evaluated> Evaluator::EvalAggregate(const AggregateExpr& agg, const Grid&
   }
   auto input = EvalVector(*agg.expr, grid);
   if (!input.ok()) return input.status();
-  auto out = Aggregate(args, *input, grid, ctx_);
+  // Over a built input, the groups of a range query fold in parallel (the result is sorted by
+  // labels later, so the order of groups does not matter there).
+  const bool one_drop_name =
+      std::all_of(input->begin(), input->end(), [&](const EvalSeries& s) {
+        return s.drop_name == input->front().drop_name;
+      });
+  auto out = GroupFolder::Supports(args) && grid.steps() > 1 && one_drop_name
+                 ? AggregateInParallel(args, *input, grid, ctx_)
+                 : Aggregate(args, *input, grid, ctx_);
   if (!out.ok()) return out.status();
   return VectorValue(std::move(*out));
 }
