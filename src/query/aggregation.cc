@@ -450,35 +450,52 @@ void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& ser
 
 Result<EvalMatrix> GroupFolder::Finish(EvalContext& ctx) {
   const AggregateOp op = args_.op;
-  // Combine the buckets in index order.
+  // Combine the buckets in index order: first find each group's parts (serially, cheap), then
+  // merge the cells of different groups in parallel.
   std::vector<Bucket::Group> all;
+  std::vector<std::vector<Bucket::Group*>> parts;  // parts[g]: the other buckets' shares of all[g]
   std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
   for (Bucket& b : buckets_) {
     if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
     for (Bucket::Group& src : b.groups) {
       auto& candidates = by_hash[src.labels.Hash()];
-      Bucket::Group* dst = nullptr;
+      uint32_t dst = UINT32_MAX;
       for (uint32_t cand : candidates) {
-        if (all[cand].labels == src.labels) dst = &all[cand];
+        if (all[cand].labels == src.labels) dst = cand;
       }
-      if (dst == nullptr) {
+      if (dst == UINT32_MAX) {
         candidates.push_back(static_cast<uint32_t>(all.size()));
         all.push_back(std::move(src));
+        parts.emplace_back();
         continue;
       }
-      dst->drop_name = dst->drop_name || src.drop_name;
-      if (src.first_member < dst->first_member) dst->first_member = src.first_member;
-      for (size_t i = 0; i < src.cells.size(); ++i) {
+      parts[dst].push_back(&src);
+    }
+  }
+  size_t merged_cells = 0;
+  for (const auto& p : parts) merged_cells += p.size() * grid_.steps();
+  std::vector<Status> status(all.size());
+  ParallelForPoints(ctx, all.size(), merged_cells, [&](size_t g) {
+    if (parts[g].empty()) return;
+    if (status[g] = ctx.CheckInterrupt(); !status[g].ok()) return;
+    Bucket::Group& dst = all[g];
+    for (const Bucket::Group* src : parts[g]) {
+      dst.drop_name = dst.drop_name || src->drop_name;
+      if (src->first_member < dst.first_member) dst.first_member = src->first_member;
+      for (size_t i = 0; i < src->cells.size(); ++i) {
         if (op == AggregateOp::kAvg) {
-          dst->cells[i].count += src.cells[i].count;
-          dst->means[i].Merge(src.means[i]);
+          dst.cells[i].count += src->cells[i].count;
+          dst.means[i].Merge(src->means[i]);
         } else {
-          MergeCell(op, dst->cells[i], src.cells[i]);
+          MergeCell(op, dst.cells[i], src->cells[i]);
         }
       }
     }
-    b.groups.clear();
+  });
+  for (const Status& s : status) {
+    if (!s.ok()) return s;
   }
+  for (Bucket& b : buckets_) b.groups.clear();
   std::sort(all.begin(), all.end(), [](const Bucket::Group& a, const Bucket::Group& b) {
     return a.first_member < b.first_member;
   });
