@@ -54,21 +54,24 @@ JsonWriter& JsonWriter::String(std::string_view s) {
   Separate();
   std::string& o = *out_;
   o += '"';
-  for (unsigned char c : s) {
+  // Label names and values rarely need escaping: copy runs of plain bytes in one append.
+  const char* run = s.data();
+  const char* end = s.data() + s.size();
+  for (const char* p = run; p != end; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    o.append(run, static_cast<size_t>(p - run));
+    run = p + 1;
     switch (c) {
       case '"': o += "\\\""; break;
       case '\\': o += "\\\\"; break;
       case '\n': o += "\\n"; break;
       case '\r': o += "\\r"; break;
       case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(o), "\\u{:04x}", c);
-        } else {
-          o += static_cast<char>(c);
-        }
+      default: fmt::format_to(std::back_inserter(o), "\\u{:04x}", c);
     }
   }
+  o.append(run, static_cast<size_t>(end - run));
   o += '"';
   return *this;
 }
@@ -97,44 +100,135 @@ JsonWriter& JsonWriter::Null() {
   return *this;
 }
 
-JsonWriter& JsonWriter::Double(double v) {
-  if (!std::isfinite(v)) return Null();
-  Separate();
-  *out_ += FormatPromFloat(v);
-  return *this;
-}
+namespace {
 
-JsonWriter& JsonWriter::PromValue(double v) {
-  Separate();
-  // std::to_chars gives the shortest round-trip digits without format-string parsing (fmt's
-  // vformat was a third of the time of a 2,160-point answer). Exponent forms, rare for
-  // metrics, take the allocating rewrite to fixed notation.
-  char buf[40];
-  buf[0] = '"';
-  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof buf - 1, v);
-  std::string_view digits(buf + 1, static_cast<size_t>(end - buf - 1));
-  if (ec == std::errc() && std::isfinite(v) &&
-      std::memchr(digits.data(), 'e', digits.size()) == nullptr) {
-    *end++ = '"';
-    out_->append(buf, static_cast<size_t>(end - buf));
-  } else {
-    *out_ += '"';
-    *out_ += FormatPromFloat(v);
-    *out_ += '"';
+// Writes the decimal digits of v ending at `end` (backwards); returns the first digit.
+char* DigitsBackward(uint64_t v, char* end) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char* p = end;
+  while (v >= 100) {
+    unsigned pair = static_cast<unsigned>(v % 100) * 2;
+    v /= 100;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
   }
-  return *this;
+  if (v >= 10) {
+    unsigned pair = static_cast<unsigned>(v) * 2;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+  return p;
 }
 
-JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
-  Separate();
-  char buf[32];
-  char* p = buf;
+char* WriteUnsigned(uint64_t v, char* out) {
+  char tmp[20];
+  char* first = DigitsBackward(v, tmp + sizeof tmp);
+  size_t n = static_cast<size_t>(tmp + sizeof tmp - first);
+  std::memcpy(out, first, n);
+  return out + n;
+}
+
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+constexpr uint64_t kPow10Int[] = {1,          10,          100,          1000,          10000,
+                                  100000,     1000000,     10000000,     100000000,     1000000000};
+
+// The common sample values without the shortest-digits search: integers below 2^53 and
+// decimals m / 10^k (k <= 9) of at most 15 significant digits that divide back to v exactly.
+// Any decimal of at most 15 significant digits is the only one of that length converting to its
+// double (DBL_DIG), so such m / 10^k is the shortest round-trip text, as std::to_chars and Go's
+// strconv.FormatFloat(v, 'f', -1, 64) give it. Writes at most 26 bytes; returns nullptr for
+// anything else (NaN, infinities, large or long values), which then takes the general path.
+char* FastPromFloat(double v, char* out) {
+  double a = std::fabs(v);
+  if (!(a < 9007199254740992.0)) return nullptr;  // also NaN
+  char* p = out;
+  if (std::signbit(v)) *p++ = '-';  // Go and to_chars keep the sign of -0 and -0.5
+  auto whole = static_cast<uint64_t>(a);
+  if (static_cast<double>(whole) == a) return WriteUnsigned(whole, p);
+  for (int k = 1; k <= 9; ++k) {
+    double scaled = a * kPow10[k];
+    if (scaled >= 1e15) return nullptr;
+    double r = std::nearbyint(scaled);
+    // Cheap filter before the exact check: a decimal with k fractional digits scales to
+    // within an ulp or two of an integer.
+    if (std::fabs(scaled - r) > scaled * 1e-15 || r / kPow10[k] != a) continue;
+    auto m = static_cast<uint64_t>(r);
+    uint64_t int_part = m / kPow10Int[k];
+    uint64_t frac = m % kPow10Int[k];
+    p = WriteUnsigned(int_part, p);
+    *p++ = '.';
+    char* frac_end = p + k;
+    char* q = DigitsBackward(frac, frac_end);
+    while (q > p) *--q = '0';
+    p = frac_end;
+    while (p[-1] == '0') --p;  // k is the smallest that works, so this trims nothing in practice
+    if (p[-1] == '.') --p;
+    return p;
+  }
+  return nullptr;
+}
+
+// Appends v in Prometheus' sample value form (without quotes), using the fast path when it applies.
+void AppendPromFloat(std::string* out, double v) {
+  char buf[40];
+  if (char* end = FastPromFloat(v, buf)) {
+    out->append(buf, static_cast<size_t>(end - buf));
+    return;
+  }
+  if (!std::isfinite(v)) {
+    *out += std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
+    return;
+  }
+  // Shortest round-trip digits in scientific form, rewritten to fixed notation. (to_chars'
+  // plain form prints large integers exactly, 2577404796788113408, where Go prints the
+  // shortest digits padded with zeros, 2577404796788113400.)
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  if (ec != std::errc()) {
+    *out += FormatPromFloat(v);
+    return;
+  }
+  const char* p = buf;
+  if (*p == '-') {
+    *out += '-';
+    ++p;
+  }
+  const char* e = static_cast<const char*>(std::memchr(p, 'e', static_cast<size_t>(end - p)));
+  char digits[20];
+  size_t n = 0;
+  for (const char* q = p; q != e; ++q) {
+    if (*q != '.') digits[n++] = *q;
+  }
+  int exp = 0;
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, exp);
+  int point = exp + 1;  // digits before the decimal point
+  if (point <= 0) {
+    out->append("0.", 2);
+    out->append(static_cast<size_t>(-point), '0');
+    out->append(digits, n);
+  } else if (static_cast<size_t>(point) >= n) {
+    out->append(digits, n);
+    out->append(static_cast<size_t>(point) - n, '0');
+  } else {
+    out->append(digits, static_cast<size_t>(point));
+    *out += '.';
+    out->append(digits + point, n - static_cast<size_t>(point));
+  }
+}
+
+// Writes ms as Prometheus' timestamp (seconds with up to 3 decimals); at most 25 bytes.
+char* WritePromTimestamp(int64_t ms, char* p) {
+  uint64_t mag = static_cast<uint64_t>(ms);
   if (ms < 0) {
     *p++ = '-';
-    ms = -ms;
+    mag = 0 - mag;
   }
-  p = std::to_chars(p, buf + sizeof buf, ms / 1000).ptr;
-  int64_t frac = ms % 1000;
+  p = WriteUnsigned(mag / 1000, p);
+  auto frac = static_cast<unsigned>(mag % 1000);
   if (frac != 0) {
     *p++ = '.';
     *p++ = static_cast<char>('0' + frac / 100);
@@ -142,7 +236,51 @@ JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
     *p++ = static_cast<char>('0' + frac % 10);
     while (p[-1] == '0') --p;
   }
+  return p;
+}
+
+}  // namespace
+
+JsonWriter& JsonWriter::Double(double v) {
+  if (!std::isfinite(v)) return Null();
+  Separate();
+  AppendPromFloat(out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::PromValue(double v) {
+  Separate();
+  *out_ += '"';
+  AppendPromFloat(out_, v);
+  *out_ += '"';
+  return *this;
+}
+
+JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
+  Separate();
+  char buf[32];
+  out_->append(buf, static_cast<size_t>(WritePromTimestamp(ms, buf) - buf));
+  return *this;
+}
+
+JsonWriter& JsonWriter::PromPoint(int64_t ms, double v) {
+  Separate();
+  char buf[64];
+  char* p = buf;
+  *p++ = '[';
+  p = WritePromTimestamp(ms, p);
+  *p++ = ',';
+  *p++ = '"';
+  if (char* end = FastPromFloat(v, p)) {
+    p = end;
+    *p++ = '"';
+    *p++ = ']';
+    out_->append(buf, static_cast<size_t>(p - buf));
+    return *this;
+  }
   out_->append(buf, static_cast<size_t>(p - buf));
+  AppendPromFloat(out_, v);
+  out_->append("\"]", 2);
   return *this;
 }
 

@@ -33,6 +33,8 @@ class JsonWriter {
   JsonWriter& PromValue(double v);
   // Prometheus' timestamp form: seconds with up to 3 decimals, as a number (1435781451.781).
   JsonWriter& PromTimestamp(int64_t ms);
+  // One sample as Prometheus writes it in "value" and "values": [<timestamp>,"<value>"].
+  JsonWriter& PromPoint(int64_t ms, double v);
   // {"name":"value",...} for a label set.
   JsonWriter& LabelsObject(const Labels& labels);
   // Already-encoded JSON.

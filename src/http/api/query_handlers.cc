@@ -38,21 +38,21 @@ Response QueryError(const Request& req, const Status& st) {
 void WriteValue(JsonWriter& w, const query::Value& v) {
   w.BeginObject().Key("resultType").String(query::ResultTypeName(v)).Key("result");
   if (auto* s = std::get_if<query::Scalar>(&v)) {
-    w.BeginArray().PromTimestamp(s->t).PromValue(s->v).EndArray();
+    w.PromPoint(s->t, s->v);
   } else if (auto* str = std::get_if<query::String>(&v)) {
     w.BeginArray().PromTimestamp(str->t).String(str->s).EndArray();
   } else if (auto* vec = std::get_if<query::Vector>(&v)) {
     w.BeginArray();
     for (const auto& smp : *vec) {
       w.BeginObject().Key("metric").LabelsObject(smp.labels);
-      w.Key("value").BeginArray().PromTimestamp(smp.t).PromValue(smp.v).EndArray().EndObject();
+      w.Key("value").PromPoint(smp.t, smp.v).EndObject();
     }
     w.EndArray();
   } else {
     w.BeginArray();
     for (const auto& series : std::get<query::Matrix>(v)) {
       w.BeginObject().Key("metric").LabelsObject(series.labels).Key("values").BeginArray();
-      for (const auto& p : series.points) w.BeginArray().PromTimestamp(p.t).PromValue(p.v).EndArray();
+      for (const auto& p : series.points) w.PromPoint(p.t, p.v);
       w.EndArray().EndObject();
     }
     w.EndArray();
