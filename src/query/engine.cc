@@ -124,6 +124,14 @@ Result<QueryResult> Engine::InstantQuery(storage::Queryable& storage, std::strin
   return result;
 }
 
+void Engine::ParallelFor(size_t n, const std::function<void(size_t)>& fn) const {
+  if (pool_ == nullptr) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+  } else {
+    pool_->ParallelFor(n, fn);
+  }
+}
+
 Result<QueryResult> Engine::RangeQuery(storage::Queryable& storage, std::string_view query,
                                        Timestamp start, Timestamp end, Duration step,
                                        const CancelToken* cancel,

@@ -12,6 +12,8 @@
 // is thread-safe; queries may run concurrently, each driven by the caller's thread.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -103,6 +105,11 @@ class Engine {
                                  const QueryOptions& query_options = {}) const;
 
   const EngineOptions& options() const { return options_; }
+
+  // Runs fn(i) for i in [0, n) on the engine's worker threads and the calling thread, returning
+  // when all are done: for work on a query's result that shares out by series (writing the
+  // answer). fn must not throw.
+  void ParallelFor(size_t n, const std::function<void(size_t)>& fn) const;
 
  private:
   EngineOptions options_;
