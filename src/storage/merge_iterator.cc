@@ -66,7 +66,9 @@ bool MergeIterator::Fill(Timestamp target) {
     a.priority = src.priority;
     a.max_t = src.max_t;
     if (src.is_chunk) {
-      a.it = std::make_unique<chunkenc::ChunkIterator>(src.chunk);
+      auto chunk = std::make_unique<chunkenc::ChunkIterator>(src.chunk);
+      a.chunk = chunk.get();
+      a.it = std::move(chunk);
     } else {
       a.it = std::make_unique<VectorIterator>(std::move(src.samples));
     }
@@ -117,6 +119,26 @@ bool MergeIterator::Seek(Timestamp t) {
 
 namespace strata::storage {
 
+bool MergeIterator::ContinueInPlace(Active* a) {
+  if (a->chunk == nullptr || next_source_ >= sources_.size()) return false;
+  const MergeSource& src = sources_[next_source_];
+  if (!src.is_chunk || src.min_t <= cur_.t || src.max_t < src.min_t ||
+      (next_source_ + 1 < sources_.size() && sources_[next_source_ + 1].min_t <= src.max_t)) {
+    return false;
+  }
+  *a->chunk = chunkenc::ChunkIterator(src.chunk);
+  // The chunk's own header must agree that all its samples lie in [src.min_t, src.max_t], so
+  // none can precede cur_ or reach into the next source; otherwise the merge step decides.
+  const chunkenc::ChunkMeta& m = a->chunk->meta();
+  if (!a->chunk->Err().ok() || m.count == 0 || m.min_t < src.min_t || m.max_t > src.max_t) {
+    return false;
+  }
+  ++next_source_;
+  a->priority = src.priority;
+  a->max_t = src.max_t;
+  return true;
+}
+
 size_t MergeIterator::NextBatch(std::span<Sample> out) {
   size_t n = 0;
   while (n < out.size()) {
@@ -130,6 +152,7 @@ size_t MergeIterator::NextBatch(std::span<Sample> out) {
       if (got == 0) {
         Status s = a.it->Err();
         if (!s.ok() && err_.ok()) err_ = s;
+        if (err_.ok() && ContinueInPlace(&a)) continue;
         active_.clear();
         if (!err_.ok()) {
           done_ = true;

@@ -16,6 +16,10 @@
 
 namespace strata::storage {
 
+namespace chunkenc {
+class ChunkIterator;
+}  // namespace chunkenc
+
 struct MergeSource {
   Timestamp min_t = 0, max_t = 0;
   uint64_t priority = 0;
@@ -43,6 +47,7 @@ class MergeIterator final : public SampleIterator {
  private:
   struct Active {
     std::unique_ptr<SampleIterator> it;
+    chunkenc::ChunkIterator* chunk = nullptr;  // `it` when it decodes a chunk
     uint64_t priority = 0;
     Timestamp max_t = 0;  // the source's last timestamp
     Sample cur;
@@ -50,6 +55,10 @@ class MergeIterator final : public SampleIterator {
   // Positions every source at >= target and picks the winning sample; false at the end.
   bool Fill(Timestamp target);
   bool Advance(Active* a, Timestamp target);
+  // When the next source is a chunk that starts after cur_ and overlaps nothing after it,
+  // moves the one active chunk iterator `a` onto it in place (no allocation, no merge step)
+  // and returns true.
+  bool ContinueInPlace(Active* a);
 
   std::vector<MergeSource> sources_;
   size_t next_source_ = 0;

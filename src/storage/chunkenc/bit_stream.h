@@ -116,6 +116,7 @@ class BitReader {
     return w << (pos & 7);
   }
   size_t size_bytes() const { return size_; }
+  const uint8_t* data() const { return data_; }
 
  private:
   const uint8_t* data_ = nullptr;

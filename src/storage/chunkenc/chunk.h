@@ -15,6 +15,7 @@
 #include "storage/chunkenc/chunk_meta.h"
 #include "storage/chunkenc/class_code.h"
 #include "storage/chunkenc/predictor.h"
+#include "storage/chunkenc/window_decode.h"
 #include "storage/chunkenc/xor_code.h"
 #include "strata/base/result.h"
 #include "strata/base/status.h"
@@ -49,12 +50,21 @@ class ChunkIterator final : public SampleIterator {
   // range; on corruption the batch ends before the bad sample.
   size_t NextBatch(std::span<Sample> out) override;
 
+
   // The header of the chunk (valid when Err() is not a header error).
   const ChunkMeta& meta() const { return header_.meta; }
 
  private:
   bool Fail(const char* what);
   bool Finish();
+  // The samples the header holds (0 and 1) not yet handed out, written to `out`; returns how
+  // many.
+  size_t Lead(std::span<Sample> out);
+  // Accounts for a decoded run of `got` samples at out[n..n+got) (after `n` samples of this
+  // batch): checks the stream and the end of the chunk; returns the batch's sample count.
+  size_t EndRun(const Sample* out, size_t n, size_t got);
+  // The register-window decoder for the next samples (window_decode.h).
+  void StartLane(WindowLane* lane) const;
   // The bulk loop of NextBatch for samples 2.. of one value encoding; returns samples written.
   template <ValueEncoding kEncoding>
   size_t DecodeRun(Sample* out, size_t want);
@@ -70,6 +80,10 @@ class ChunkIterator final : public SampleIterator {
   ClassDecoder v_codes_;
   ResidualTaker v_taker_;
   XorDecoder xor_;
+  // Longest timestamp code plus longest value code of a decimal chunk, or longest timestamp
+  // code of a constant chunk whose timestamps take bits, when it fits the window of
+  // WindowLane; else -1.
+  int window_need_ = -1;
 };
 
 // Decodes every sample. Corruption on malformed input.

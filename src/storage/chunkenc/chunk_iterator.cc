@@ -24,6 +24,10 @@ ChunkIterator::ChunkIterator(std::string_view chunk) {
     }
     t_codes_ = ClassDecoder(spec.table);
     t_taker_ = ResidualTaker(spec, static_cast<uint64_t>(m.min_t), header_.t_delta1);
+    if (m.encoding == ValueEncoding::kConstant && !t_codes_.all_zero() &&
+        t_codes_.max_code_bits() <= kMaxWindowCodeBits) {
+      window_need_ = t_codes_.max_code_bits();
+    }
     if (m.encoding == ValueEncoding::kDecimal) {
       if (!ReadStreamHeader(&bits_, &spec)) {
         Fail("invalid value stream header");
@@ -31,6 +35,8 @@ ChunkIterator::ChunkIterator(std::string_view chunk) {
       }
       v_codes_ = ClassDecoder(spec.table);
       v_taker_ = ResidualTaker(spec, header_.v_first, header_.v_delta1);
+      const int need = t_codes_.max_code_bits() + v_codes_.max_code_bits();
+      if (need <= kMaxWindowCodeBits) window_need_ = need;
     }
   }
   if (m.encoding == ValueEncoding::kXor) xor_ = XorDecoder(header_.v_first);
@@ -121,42 +127,19 @@ size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
   const double constant = cur_.v;
   const char* failure = nullptr;
   size_t n = 0;
-  if constexpr (kEncoding == ValueEncoding::kDecimal) {
-    const int need = t_codes.max_code_bits() + v_codes.max_code_bits();
-    if (need <= 48) {
-      // The bits stay in a register window, reloaded once fewer than `need` valid bits may be
-      // left (a load holds at least 57): one load per few samples instead of one per code,
-      // which took the load latency out of the code-to-code dependency.
-      const int limit = 57 - need;
-      const size_t start = bits.bit_pos();
-      size_t base = start;
-      uint64_t w = bits.WordAt(base);
-      int used = 0;
-      for (; n < want; ++n) {
-        if (used > limit) {
-          base += static_cast<size_t>(used);
-          used = 0;
-          w = bits.WordAt(base);
-        }
-        uint64_t cur = w << used;
-        int len;
-        const uint64_t zt = t_codes.GetFromWindow(cur, &len);
-        used += len;
-        cur <<= len;
-        const uint64_t zv = v_codes.GetFromWindow(cur, &len);
-        used += len;
-        Sample s;
-        s.t = static_cast<Timestamp>(t_taker.Next(zt));
-        // The scaled integer for now; FromScaledRun converts the whole run below.
-        s.v = std::bit_cast<double>(static_cast<int64_t>(v_taker.Next(zv)));
-        if (s.t <= prev_t) {
-          failure = "timestamps not increasing";
-          break;
-        }
-        prev_t = s.t;
-        out[n] = s;
+  if constexpr (kEncoding != ValueEncoding::kXor) {
+    if (window_need_ >= 0) {
+      // The bits stay in a register window and the values are converted in the same loop; a
+      // timestamp that does not increase sends the run to the exact loop below.
+      WindowLane lane;
+      StartLane(&lane);
+      DecodeWindowed(&lane, out, want);
+      if (!lane.disorder) {
+        bits_.Skip(static_cast<int>(lane.bit_pos() - bits_.bit_pos()));
+        t_taker_ = lane.t_taker;
+        v_taker_ = lane.v_taker;
+        return want;
       }
-      bits.Skip(static_cast<int>(base + static_cast<size_t>(used) - start));
     }
   }
   for (; n < want && failure == nullptr; ++n) {
@@ -191,13 +174,34 @@ size_t ChunkIterator::DecodeRun(Sample* out, size_t want) {
   return n;
 }
 
-size_t ChunkIterator::NextBatch(std::span<Sample> out) {
+size_t ChunkIterator::Lead(std::span<Sample> out) {
   size_t n = 0;
-  // The first two samples come from the header.
   while (n < out.size() && next_ < 2) {
     if (!Next()) return n;
     out[n++] = cur_;
   }
+  return n;
+}
+
+size_t ChunkIterator::EndRun(const Sample* out, size_t n, size_t got) {
+  // Reading past the end yields zero bits, so an overrun shows after the run: none of its
+  // samples can be trusted then.
+  if (bits_.overrun()) {
+    Fail("truncated");
+    return n;
+  }
+  if (got == 0) return n;
+  n += got;
+  next_ += static_cast<uint32_t>(got);
+  cur_ = out[n - 1];
+  if (done_) return n;  // corruption after `got` good samples
+  if (next_ == header_.meta.count && !Finish()) return n - 1;
+  return n;
+}
+
+size_t ChunkIterator::NextBatch(std::span<Sample> out) {
+  // The first two samples come from the header.
+  size_t n = Lead(out);
   if (done_ || n == out.size()) return n;
   const ChunkMeta& m = header_.meta;
   size_t want = std::min<size_t>(out.size() - n, m.count - next_);
@@ -217,19 +221,20 @@ size_t ChunkIterator::NextBatch(std::span<Sample> out) {
       got = DecodeRun<ValueEncoding::kXor>(out.data() + n, want);
       break;
   }
-  // Reading past the end yields zero bits, so an overrun shows after the run: none of its
-  // samples can be trusted then.
-  if (bits_.overrun()) {
-    Fail("truncated");
-    return n;
-  }
-  if (got == 0) return n;
-  n += got;
-  next_ += static_cast<uint32_t>(got);
-  cur_ = out[n - 1];
-  if (done_) return n;  // corruption after `got` good samples
-  if (next_ == m.count && !Finish()) return n - 1;
-  return n;
+  return EndRun(out.data(), n, got);
+}
+
+void ChunkIterator::StartLane(WindowLane* lane) const {
+  lane->Start(bits_);
+  lane->t_codes = t_codes_;
+  lane->v_codes = v_codes_;
+  lane->t_taker = t_taker_;
+  lane->v_taker = v_taker_;
+  lane->prev_t = cur_.t;
+  lane->decimals = header_.meta.decimals;
+  lane->constant_values = header_.meta.encoding == ValueEncoding::kConstant;
+  lane->constant = cur_.v;
+  lane->disorder = false;
 }
 
 bool ChunkIterator::Seek(Timestamp t) {

@@ -106,7 +106,14 @@ ClassEncoder::ClassEncoder(const ClassTable& table) {
 ClassDecoder::ClassDecoder(const ClassTable& table) {
   last_ = table.classes - 1;
   all_zero_ = table.classes == 1 && table.widths[0] == 0;
-  for (int c = 0; c <= last_; ++c) widths_ |= uint64_t{table.widths[c]} << (8 * c);
+  for (int c = 0; c <= last_; ++c) {
+    const uint64_t width = table.widths[c];
+    const uint64_t prefix = static_cast<uint64_t>(c + (c < last_));
+    widths_ |= width << (8 * c);
+    lens_ |= (prefix + width) << (8 * c);
+    prefixes_ |= prefix << (8 * c);
+    shifts_ |= (63 - width) << (8 * c);
+  }
 }
 
 }  // namespace strata::storage::chunkenc

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 #include "storage/chunkenc/bit_stream.h"
@@ -84,7 +85,7 @@ class ClassDecoder {
   [[gnu::always_inline]] uint64_t Get(BitReader* r) const {
     if (all_zero_) return 0;  // regular timestamps, arithmetic progressions: no bits at all
     uint64_t w = r->Peek();
-    int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
+    int ones = std::countl_one(w);
     int c = ones < last_ ? ones : last_;
     int pl = c + (c < last_);
     // Widths packed 8 bits per class in a register-resident word: no table load on the path
@@ -100,19 +101,22 @@ class ClassDecoder {
 
   // Get on a left-aligned bit window `w` that holds the whole code (at least max_code_bits()
   // valid bits): the value, with the code's length in *len. For decoders that keep the bits
-  // in a register instead of reloading them from memory for every code.
+  // in a register instead of reloading them from memory for every code. Branch-free: the
+  // all-zero table (one class of width 0) comes out as length 0, value 0 by the same steps.
   [[gnu::always_inline]] uint64_t GetFromWindow(uint64_t w, int* len) const {
-    if (all_zero_) {
-      *len = 0;
-      return 0;
-    }
-    int ones = ~w == 0 ? 64 : __builtin_clzll(~w);
+    // One LZCNT where the CPU has it (a BSR, a zero test and a select where not). The class'
+    // prefix length, code length and value shift come packed per class, so the path from a
+    // code's first bit to its length is a count, a select and two shifts.
+    int ones = std::countl_one(w);
     int c = ones < last_ ? ones : last_;
-    int pl = c + (c < last_);
-    int width = static_cast<int>((widths_ >> (8 * c)) & 0xff);
-    *len = pl + width;
-    return ((w << pl) >> 1) >> (63 - width);
+    const int at = 8 * c;
+    *len = static_cast<int>((lens_ >> at) & 0xff);
+    const int pl = static_cast<int>((prefixes_ >> at) & 0xff);
+    const int shift = static_cast<int>((shifts_ >> at) & 0xff);
+    return ((w << pl) >> 1) >> shift;
   }
+  // True for the table of one class of width 0: every residual is 0 and takes no bits.
+  bool all_zero() const { return all_zero_; }
   // The longest code of the table in bits (prefix and value).
   int max_code_bits() const {
     int most = 0;
@@ -127,6 +131,8 @@ class ClassDecoder {
   bool all_zero_ = true;  // a single class of width 0
   int last_ = 0;         // index of the last class
   uint64_t widths_ = 0;  // width of class c in bits 8c..8c+7
+  // Per class c in bits 8c..8c+7: prefix plus width, prefix length, 63 - width.
+  uint64_t lens_ = 0, prefixes_ = 0, shifts_ = 0;
 };
 
 }  // namespace strata::storage::chunkenc

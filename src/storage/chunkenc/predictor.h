@@ -80,6 +80,17 @@ class ResidualTaker {
         multiplier_(spec.multiplier),
         dod_(spec.predictor == Predictor::kDeltaOfDelta) {}
 
+  // True when `n` zero residuals give elements that strictly increase (as int64) from the
+  // last one: the step they repeat is positive and n of them stay within INT64_MAX.
+  bool ZeroRunIncreases(size_t n) const {
+    const auto step = static_cast<int64_t>(step_);
+    if (step <= 0) return n == 0;
+    const uint64_t room = static_cast<uint64_t>(INT64_MAX) - prev_;  // prev_ as int64 <= MAX
+    return room / static_cast<uint64_t>(step) >= n;
+  }
+  // The last element produced (x_1 before the first Next).
+  uint64_t last() const { return prev_; }
+
   // The next element, given its zigzag-mapped residual.
   uint64_t Next(uint64_t z) {
     uint64_t d = step_ + static_cast<uint64_t>(UnZigZag(z)) * multiplier_;

@@ -1,0 +1,122 @@
+#include "storage/chunkenc/window_decode.h"
+
+#include "storage/chunkenc/decimal.h"
+
+namespace strata::storage::chunkenc {
+namespace {
+
+// What a lane's value codes stand for.
+enum class Values {
+  kScaled,    // n / 10^d with d > 0
+  kInt,       // n / 10^0: the integer itself
+  kConstant,  // a constant chunk: no value codes, every value is WindowLane::constant
+};
+
+// n / 10^d, bit for bit as FromScaled. kInt: d == 0, the integer itself. With FMA:
+// q0 = n * RN(1/10^d), then two corrections by exact FMA residuals give the correctly rounded
+// quotient (Markstein; see FromScaledRun).
+template <bool kFma, Values kValues>
+[[gnu::always_inline]] inline double Unscale(int64_t n, double p, double y) {
+  const double a = static_cast<double>(n);
+  if constexpr (kValues == Values::kInt) {
+    return a;
+  } else if constexpr (kFma) {
+    double q = a * y;
+    double r = __builtin_fma(-q, p, a);
+    q = __builtin_fma(r, y, q);
+    r = __builtin_fma(-q, p, a);
+    return __builtin_fma(r, y, q);
+  } else {
+    return a / p;
+  }
+}
+
+// One sample of a lane: both codes from the window, then the predictors and the conversion
+// (which are off the code-to-code dependency chain). kRegular: the timestamp table is all zero
+// and the run was checked to increase (WindowLane::RegularRun), so timestamps take no bits and
+// no per-sample check.
+template <bool kFma, bool kRegular, Values kValues>
+[[gnu::always_inline]] inline Sample Step(WindowLane& l, double p, double y) {
+  l.Refill();
+  int len;
+  uint64_t zt = 0;
+  if constexpr (!kRegular) {
+    zt = l.t_codes.GetFromWindow(l.buf, &len);
+    l.buf <<= len;
+    l.count -= len;
+  }
+  Sample s;
+  s.t = static_cast<Timestamp>(l.t_taker.Next(zt));
+  if constexpr (kValues == Values::kConstant) {
+    s.v = l.constant;
+  } else {
+    const uint64_t zv = l.v_codes.GetFromWindow(l.buf, &len);
+    l.buf <<= len;
+    l.count -= len;
+    s.v = Unscale<kFma, kValues>(static_cast<int64_t>(l.v_taker.Next(zv)), p, y);
+  }
+  if constexpr (!kRegular) {
+    l.disorder |= s.t <= l.prev_t;
+    l.prev_t = s.t;
+  }
+  return s;
+}
+
+// The lanes are copied into locals: `out` could alias them as far as the compiler knows, which
+// would force a store and reload of the state for every sample.
+template <bool kFma, bool kRegular, Values kValues>
+[[gnu::always_inline]] inline void RunOneAs(WindowLane* lane, Sample* out, size_t n) {
+  WindowLane l = *lane;
+  const double p = kPow10[l.decimals], y = 1.0 / p;
+  for (size_t i = 0; i < n; ++i) out[i] = Step<kFma, kRegular, kValues>(l, p, y);
+  if constexpr (kRegular) {
+    if (n > 0) l.prev_t = out[n - 1].t;
+  }
+  *lane = l;
+}
+
+template <bool kFma>
+[[gnu::always_inline]] inline void RunOne(WindowLane* lane, Sample* out, size_t n) {
+  const bool regular = lane->RegularRun(n);
+  if (lane->constant_values) {
+    // Regular timestamps with a constant value need no bits at all: the caller's plain loop.
+    RunOneAs<kFma, false, Values::kConstant>(lane, out, n);
+  } else if (lane->decimals == 0) {
+    if (regular) {
+      RunOneAs<kFma, true, Values::kInt>(lane, out, n);
+    } else {
+      RunOneAs<kFma, false, Values::kInt>(lane, out, n);
+    }
+  } else if (regular) {
+    RunOneAs<kFma, true, Values::kScaled>(lane, out, n);
+  } else {
+    RunOneAs<kFma, false, Values::kScaled>(lane, out, n);
+  }
+}
+
+// Built for CPUs with LZCNT (one instruction for the count of leading ones, where BSR needs a
+// zero test and is slower), BMI2 shifts and FMA.
+#define STRATA_FAST_TARGET __attribute__((target("lzcnt,bmi,bmi2,fma")))
+
+STRATA_FAST_TARGET void DecodeOneFast(WindowLane* lane, Sample* out, size_t n) {
+  RunOne<true>(lane, out, n);
+}
+
+#undef STRATA_FAST_TARGET
+
+void DecodeOnePortable(WindowLane* lane, Sample* out, size_t n) { RunOne<false>(lane, out, n); }
+
+const bool kHasFastIsa = __builtin_cpu_supports("abm") && __builtin_cpu_supports("bmi") &&
+                         __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
+
+}  // namespace
+
+void DecodeWindowed(WindowLane* lane, Sample* out, size_t n) {
+  if (kHasFastIsa) {
+    DecodeOneFast(lane, out, n);
+  } else {
+    DecodeOnePortable(lane, out, n);
+  }
+}
+
+}  // namespace strata::storage::chunkenc
