@@ -226,6 +226,7 @@ size_t ChunkIterator::NextBatch(std::span<Sample> out) {
 
 void ChunkIterator::StartLane(WindowLane* lane) const {
   lane->Start(bits_);
+  lane->need = window_need_;
   lane->t_codes = t_codes_;
   lane->v_codes = v_codes_;
   lane->t_taker = t_taker_;

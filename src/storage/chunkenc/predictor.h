@@ -91,6 +91,17 @@ class ResidualTaker {
   // The last element produced (x_1 before the first Next).
   uint64_t last() const { return prev_; }
 
+  bool delta_of_delta() const { return dod_; }
+  // Next for a taker whose predictor is known to be (kDod) or not to be delta-of-delta: no
+  // test of the predictor per element.
+  template <bool kDod>
+  uint64_t NextKnown(uint64_t z) {
+    uint64_t d = step_ + static_cast<uint64_t>(UnZigZag(z)) * multiplier_;
+    if constexpr (kDod) step_ = d;
+    prev_ += d;
+    return prev_;
+  }
+
   // The next element, given its zigzag-mapped residual.
   uint64_t Next(uint64_t z) {
     uint64_t d = step_ + static_cast<uint64_t>(UnZigZag(z)) * multiplier_;

@@ -31,13 +31,13 @@ template <bool kFma, Values kValues>
   }
 }
 
-// One sample of a lane: both codes from the window, then the predictors and the conversion
-// (which are off the code-to-code dependency chain). kRegular: the timestamp table is all zero
+// One sample of a lane from a window refilled by the caller: both codes, then the predictors and
+// the conversion (which are off the code-to-code dependency chain). kRegular: the timestamp table is all zero
 // and the run was checked to increase (WindowLane::RegularRun), so timestamps take no bits and
 // no per-sample check.
-template <bool kFma, bool kRegular, Values kValues>
-[[gnu::always_inline]] inline Sample Step(WindowLane& l, double p, double y) {
-  l.Refill();
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod>
+[[gnu::always_inline]] inline Sample Step(WindowLane& l, double p, double y, Timestamp& prev_t,
+                                          uint64_t& disorder) {
   int len;
   uint64_t zt = 0;
   if constexpr (!kRegular) {
@@ -53,26 +53,62 @@ template <bool kFma, bool kRegular, Values kValues>
     const uint64_t zv = l.v_codes.GetFromWindow(l.buf, &len);
     l.buf <<= len;
     l.count -= len;
-    s.v = Unscale<kFma, kValues>(static_cast<int64_t>(l.v_taker.Next(zv)), p, y);
+    const uint64_t n = l.v_taker.NextKnown<kValueDod>(zv);
+    s.v = Unscale<kFma, kValues>(static_cast<int64_t>(n), p, y);
   }
   if constexpr (!kRegular) {
-    l.disorder |= s.t <= l.prev_t;
-    l.prev_t = s.t;
+    disorder |= s.t <= prev_t;
+    prev_t = s.t;
   }
   return s;
 }
 
 // The lanes are copied into locals: `out` could alias them as far as the compiler knows, which
-// would force a store and reload of the state for every sample.
-template <bool kFma, bool kRegular, Values kValues>
+// would force a store and reload of the state for every sample. When two samples' codes fit
+// the 56 bits a refill guarantees, one refill serves both (a third per refill was measured
+// and did not pay).
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false>
 [[gnu::always_inline]] inline void RunOneAs(WindowLane* lane, Sample* out, size_t n) {
   WindowLane l = *lane;
   const double p = kPow10[l.decimals], y = 1.0 / p;
-  for (size_t i = 0; i < n; ++i) out[i] = Step<kFma, kRegular, kValues>(l, p, y);
-  if constexpr (kRegular) {
-    if (n > 0) l.prev_t = out[n - 1].t;
+  // Kept out of the lane so that they live in registers, not in a spilled struct field.
+  Timestamp prev_t = l.prev_t;
+  uint64_t disorder = 0;
+  size_t i = 0;
+  if (2 * l.need <= 56) {
+    for (; i + 2 <= n; i += 2) {
+      l.Refill();
+      out[i] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
+      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
+    }
   }
+  for (; i < n; ++i) {
+    l.Refill();
+    out[i] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
+  }
+  if constexpr (kRegular) {
+    if (n > 0) prev_t = out[n - 1].t;
+  }
+  l.prev_t = prev_t;
+  l.disorder = l.disorder || disorder != 0;
   *lane = l;
+}
+
+// A decimal lane by conversion and timestamp regularity, the value predictor fixed.
+template <bool kFma, bool kValueDod>
+[[gnu::always_inline]] inline void RunDecimal(WindowLane* lane, Sample* out, size_t n,
+                                              bool regular) {
+  if (lane->decimals == 0) {
+    if (regular) {
+      RunOneAs<kFma, true, Values::kInt, kValueDod>(lane, out, n);
+    } else {
+      RunOneAs<kFma, false, Values::kInt, kValueDod>(lane, out, n);
+    }
+  } else if (regular) {
+    RunOneAs<kFma, true, Values::kScaled, kValueDod>(lane, out, n);
+  } else {
+    RunOneAs<kFma, false, Values::kScaled, kValueDod>(lane, out, n);
+  }
 }
 
 template <bool kFma>
@@ -81,16 +117,10 @@ template <bool kFma>
   if (lane->constant_values) {
     // Regular timestamps with a constant value need no bits at all: the caller's plain loop.
     RunOneAs<kFma, false, Values::kConstant>(lane, out, n);
-  } else if (lane->decimals == 0) {
-    if (regular) {
-      RunOneAs<kFma, true, Values::kInt>(lane, out, n);
-    } else {
-      RunOneAs<kFma, false, Values::kInt>(lane, out, n);
-    }
-  } else if (regular) {
-    RunOneAs<kFma, true, Values::kScaled>(lane, out, n);
+  } else if (lane->v_taker.delta_of_delta()) {
+    RunDecimal<kFma, true>(lane, out, n, regular);
   } else {
-    RunOneAs<kFma, false, Values::kScaled>(lane, out, n);
+    RunDecimal<kFma, false>(lane, out, n, regular);
   }
 }
 

@@ -45,7 +45,7 @@ struct WindowLane {
   // known a sample ahead, so only a shift and an OR sit on the code-to-code chain.
   [[gnu::always_inline]] void Refill() {
     buf |= Load() >> count;
-    byte += static_cast<size_t>(63 - count) >> 3;
+    byte += static_cast<size_t>(count ^ 63) >> 3;  // 63 - count: count is in 0..63
     count |= 56;
   }
   // The 8 bytes at `byte`, big-endian; bytes past the end of the input read as zero.
@@ -74,6 +74,7 @@ struct WindowLane {
   size_t byte = 0;                // where the next load starts
   uint64_t buf = 0;               // left-aligned bits; the top `count` are the stream's
   int count = 0;
+  int need = 0;  // most bits one sample's codes take (at most kMaxWindowCodeBits)
   ClassDecoder t_codes, v_codes;
   ResidualTaker t_taker, v_taker;
   Timestamp prev_t = 0;   // timestamp of the sample before the next one
