@@ -5,12 +5,18 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "query_pool.h"
 #include "strata/base/log.h"
 
 namespace strata::http {
@@ -53,7 +59,8 @@ struct Server::Impl {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   size_t next_context = 0;
-  asio::thread_pool query_pool;
+  // Declared after the contexts: destroyed (its tasks with their connections) before them.
+  QueryPool query_pool;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
@@ -62,7 +69,7 @@ struct Server::Impl {
       : options(std::move(o)),
         router(std::move(r)),
         metrics(m),
-        query_pool(static_cast<size_t>(Threads(options.query_threads))) {
+        query_pool(Threads(options.query_threads), std::chrono::microseconds(options.query_spin_us)) {
     int n = Threads(options.io_threads);
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -93,22 +100,38 @@ struct Server::Impl {
     }
   }
 
-  // Runs the route's handler on its pool and returns the response. Never throws.
-  asio::awaitable<Response> Dispatch(const Request& req, const Route& route, RequestContext& ctx) {
-    auto run = [&]() -> Response {
-      try {
-        return route.handler(req, ctx);
-      } catch (const std::bad_alloc&) {
-        return ErrorResponse(req, 503, "unavailable", "out of memory while serving the request");
-      } catch (const std::exception& e) {
-        log::Error("handler threw", {{"handler", route.name}, {"error", e.what()},
-                                     {"request_id", ctx.request_id}});
-        return ErrorResponse(req, 500, "internal", e.what());
-      }
-    };
-    if (route.pool == Pool::kIo) co_return run();
-    co_return co_await asio::co_spawn(
-        query_pool, [&]() -> asio::awaitable<Response> { co_return run(); }, use_awaitable);
+  // Runs the route's handler on the calling thread and returns the response. Never throws.
+  static Response RunHandler(const Request& req, const Route& route, RequestContext& ctx) {
+    try {
+      return route.handler(req, ctx);
+    } catch (const std::bad_alloc&) {
+      return ErrorResponse(req, 503, "unavailable", "out of memory while serving the request");
+    } catch (const std::exception& e) {
+      log::Error("handler threw", {{"handler", route.name}, {"error", e.what()},
+                                   {"request_id", ctx.request_id}});
+      return ErrorResponse(req, 500, "internal", e.what());
+    }
+  }
+
+  // The last steps of every answer before it is written: request id, HEAD, metrics and log.
+  void Finish(const Request& req, const RequestContext& ctx, size_t route_index,
+              std::chrono::steady_clock::time_point start, Response& res) {
+    res.set("X-Request-ID", ctx.request_id);
+    if (req.method() == bhttp::verb::head) res.body().clear();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    unsigned status = res.result_int();
+    metrics->ObserveRequest(route_index, status, seconds);
+    if (status >= 400 || seconds > 1.0) {
+      log::Write(status >= 500 ? log::Level::kError : log::Level::kInfo, "request",
+                 {{"request_id", ctx.request_id},
+                  {"method", std::string(req.method_string())},
+                  {"path", ctx.path},
+                  {"status", std::to_string(status)},
+                  {"duration_ms", fmt::format("{:.1f}", seconds * 1000)}});
+    } else {
+      log::Debug("request", {{"request_id", ctx.request_id}, {"path", ctx.path},
+                             {"status", std::to_string(status)}});
+    }
   }
 
   // A connection and its deadline. One watchdog timer per connection closes the socket when
@@ -118,11 +141,14 @@ struct Server::Impl {
     explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
     tcp::socket socket;
     asio::steady_timer timer;
-    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    // Atomic: a query worker that wrote an answer starts the idle deadline.
+    std::atomic<std::chrono::steady_clock::time_point> deadline{std::chrono::steady_clock::time_point::max()};
     bool closed = false;
 
-    void ExpiresAfter(Duration ms) { deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms); }
-    void ExpiresNever() { deadline = std::chrono::steady_clock::time_point::max(); }
+    void ExpiresAfter(Duration ms) {
+      deadline.store(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms), std::memory_order_relaxed);
+    }
+    void ExpiresNever() { deadline.store(std::chrono::steady_clock::time_point::max(), std::memory_order_relaxed); }
     void Close() {
       closed = true;
       beast::error_code ignored;
@@ -133,7 +159,7 @@ struct Server::Impl {
 
   static asio::awaitable<void> Watchdog(std::shared_ptr<Connection> conn) {
     while (!conn->closed) {
-      auto deadline = conn->deadline;
+      auto deadline = conn->deadline.load(std::memory_order_relaxed);
       if (deadline <= std::chrono::steady_clock::now()) {
         conn->Close();
         co_return;
@@ -258,6 +284,14 @@ struct Server::Impl {
         ctx.params.AddEncoded(req.body());
       }
       auto match = router.Find(req.method(), ctx.path);
+      if (match.route != nullptr && match.route->pool == Pool::kQuery) {
+        ctx.path_params = std::move(match.path_params);
+        bool pipelined = buffer.size() != 0;
+        auto [written, keep_alive] =
+            co_await RunQuery(conn, std::move(req), std::move(ctx), *match.route, start, pipelined);
+        if (!written || !keep_alive) break;
+        continue;
+      }
       Response res;
       size_t route_index = router.routes().size();
       if (match.route == nullptr) {
@@ -268,31 +302,9 @@ struct Server::Impl {
       } else {
         route_index = match.route->index;
         ctx.path_params = std::move(match.path_params);
-        if (match.route->pool == Pool::kQuery) {
-          asio::co_spawn(conn->socket.get_executor(), WatchDisconnect(conn, ctx.cancel), asio::detached);
-          res = co_await Dispatch(req, *match.route, ctx);
-          beast::error_code ignored;
-          conn->socket.cancel(ignored);  // ends the watch; nothing else is pending on the socket
-        } else {
-          res = co_await Dispatch(req, *match.route, ctx);
-        }
+        res = RunHandler(req, *match.route, ctx);
       }
-      res.set("X-Request-ID", ctx.request_id);
-      if (req.method() == bhttp::verb::head) res.body().clear();
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      unsigned status = res.result_int();
-      metrics->ObserveRequest(route_index, status, seconds);
-      if (status >= 400 || seconds > 1.0) {
-        log::Write(status >= 500 ? log::Level::kError : log::Level::kInfo, "request",
-                   {{"request_id", ctx.request_id},
-                    {"method", std::string(req.method_string())},
-                    {"path", ctx.path},
-                    {"status", std::to_string(status)},
-                    {"duration_ms", fmt::format("{:.1f}", seconds * 1000)}});
-      } else {
-        log::Debug("request", {{"request_id", ctx.request_id}, {"path", ctx.path},
-                               {"status", std::to_string(status)}});
-      }
+      Finish(req, ctx, route_index, start, res);
       bool keep_alive = res.keep_alive();
       bool written = co_await Write(*conn, std::move(res));
       admission.Release();  // the body is answered: an idle keep-alive connection holds nothing
@@ -303,17 +315,142 @@ struct Server::Impl {
     conn->Close();
   }
 
-  // While a query runs, waits for the socket to become readable: if the client closed the
-  // connection (a peek reads 0 bytes), cancels the query so it stops its work. Data from a
-  // pipelined request ends the watch without cancelling.
-  static asio::awaitable<void> WatchDisconnect(std::shared_ptr<Connection> conn,
-                                               std::shared_ptr<query::CancelToken> cancel) {
-    auto [ec] = co_await conn->socket.async_wait(tcp::socket::wait_read, as_tuple(use_awaitable));
-    if (ec == asio::error::operation_aborted) co_return;
-    char byte;
-    beast::error_code peek_ec;
-    size_t n = conn->socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek_ec);
-    if (ec || peek_ec || n == 0) cancel->Cancel();
+  // One request of a kQuery route, run on the query pool. The worker writes the answer itself
+  // when the socket takes it whole (no hop back to the I/O thread before the client has its
+  // answer). Meanwhile the session peeks at the socket: data is the client's next request (the
+  // answer is out) or a pipelined one; end of stream or an error means the client left, and the
+  // query is cancelled. The session is woken explicitly only when it must act: the answer did
+  // not fit the socket, the connection closes, pipelined bytes are already buffered, or the
+  // peek returned while the query still ran.
+  struct QueryJob {
+    enum State : int { kRunning, kDone, kSessionWaiting };
+
+    QueryJob(std::shared_ptr<Connection> c, Request r, RequestContext x, const Route& rt,
+             std::chrono::steady_clock::time_point st, bool wake)
+        : conn(std::move(c)), req(std::move(r)), ctx(std::move(x)), route(rt), start(st),
+          wake_always(wake), done_event(conn->socket.get_executor()) {}
+
+    std::shared_ptr<Connection> conn;
+    Request req;
+    RequestContext ctx;
+    const Route& route;
+    std::chrono::steady_clock::time_point start;
+    bool wake_always;  // the session cannot rely on the client sending more to resume
+    // Written by the worker before state becomes kDone, read by the session after.
+    Response res;
+    std::string head;  // status line and fields
+    size_t sent = 0;   // bytes of head and body the worker wrote
+    bool send_failed = false;
+    bool keep_alive = false;
+    std::atomic<int> state{kRunning};
+    // The session's (I/O thread's) only.
+    asio::steady_timer done_event;
+    bool waiting_socket = false;
+    bool waiting_event = false;
+    char peek_byte = 0;
+
+    size_t total() const { return head.size() + res.body().size(); }
+  };
+
+  static void SerializeHead(Response& res, std::string* head) {
+    bhttp::serializer<false, bhttp::string_body> sr{res};
+    sr.split(true);
+    beast::error_code ec;
+    while (!ec && !sr.is_header_done()) {
+      size_t n = 0;
+      sr.next(ec, [&](beast::error_code&, const auto& buffers) {
+        for (auto b : beast::buffers_range_ref(buffers)) head->append(static_cast<const char*>(b.data()), b.size());
+        n = beast::buffer_bytes(buffers);
+      });
+      if (!ec) sr.consume(n);
+    }
+  }
+
+  // Writes what the socket takes without blocking.
+  static void SendNow(QueryJob& j) {
+    const std::string& body = j.res.body();
+    int fd = j.conn->socket.native_handle();
+    while (j.sent < j.total()) {
+      iovec iov[2];
+      size_t count = 0;
+      if (j.sent < j.head.size()) {
+        iov[count++] = {j.head.data() + j.sent, j.head.size() - j.sent};
+        if (!body.empty()) iov[count++] = {const_cast<char*>(body.data()), body.size()};
+      } else {
+        size_t off = j.sent - j.head.size();
+        iov[count++] = {const_cast<char*>(body.data() + off), body.size() - off};
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) {
+        j.sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) j.send_failed = true;
+      return;
+    }
+  }
+
+  // The worker's part of a QueryJob.
+  void RunQueryJob(const std::shared_ptr<QueryJob>& job) {
+    QueryJob& j = *job;
+    j.res = RunHandler(j.req, j.route, j.ctx);
+    Finish(j.req, j.ctx, j.route.index, j.start, j.res);
+    j.res.prepare_payload();
+    j.keep_alive = j.res.keep_alive();
+    SerializeHead(j.res, &j.head);
+    SendNow(j);
+    bool complete = !j.send_failed && j.sent == j.total();
+    if (complete) j.conn->ExpiresAfter(options.read_timeout);  // idle until the next request
+    int prev = j.state.exchange(QueryJob::kDone, std::memory_order_acq_rel);
+    if (prev == QueryJob::kSessionWaiting || !complete || !j.keep_alive || j.wake_always) {
+      asio::post(j.conn->socket.get_executor(), [job] {
+        beast::error_code ignored;
+        if (job->waiting_socket) job->conn->socket.cancel(ignored);
+        if (job->waiting_event) job->done_event.cancel();
+      });
+    }
+  }
+
+  // The session's part of a QueryJob. Returns {answer written, connection stays open}.
+  asio::awaitable<std::pair<bool, bool>> RunQuery(std::shared_ptr<Connection> conn, Request req,
+                                                  RequestContext ctx, const Route& route,
+                                                  std::chrono::steady_clock::time_point start,
+                                                  bool pipelined) {
+    auto job = std::make_shared<QueryJob>(conn, std::move(req), std::move(ctx), route, start, pipelined);
+    query_pool.Submit([this, job] { RunQueryJob(job); });
+    // A peek is a read, which asio tries at once and otherwise parks on the registered
+    // descriptor (async_wait would re-arm it with an epoll_ctl each time).
+    job->waiting_socket = true;
+    auto [ec, n] = co_await conn->socket.async_receive(asio::buffer(&job->peek_byte, 1),
+                                                       tcp::socket::message_peek, as_tuple(use_awaitable));
+    job->waiting_socket = false;
+    if (job->state.load(std::memory_order_acquire) != QueryJob::kDone) {
+      if (ec || n == 0) job->ctx.cancel->Cancel();  // the client left (or the socket failed)
+      int expected = QueryJob::kRunning;
+      if (job->state.compare_exchange_strong(expected, QueryJob::kSessionWaiting, std::memory_order_acq_rel)) {
+        job->waiting_event = true;
+        job->done_event.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await job->done_event.async_wait(as_tuple(use_awaitable));
+        job->waiting_event = false;
+      }
+    }
+    if (job->send_failed) co_return std::pair{false, job->keep_alive};
+    if (job->sent < job->total()) {
+      size_t head_left = job->sent < job->head.size() ? job->head.size() - job->sent : 0;
+      size_t body_off = job->sent - (job->head.size() - head_left);
+      std::array<asio::const_buffer, 2> rest{
+          asio::buffer(job->head.data() + job->head.size() - head_left, head_left),
+          asio::buffer(job->res.body().data() + body_off, job->res.body().size() - body_off)};
+      conn->ExpiresAfter(options.read_timeout);
+      auto [wec, wn] = co_await asio::async_write(conn->socket, rest, as_tuple(use_awaitable));
+      conn->ExpiresNever();
+      if (wec) co_return std::pair{false, job->keep_alive};
+    }
+    co_return std::pair{true, job->keep_alive};
   }
 
   // After refusing a body, reads and discards what the client is still sending (bounded in
@@ -381,7 +518,7 @@ void Server::Stop() {
   for (auto& ctx : impl_->contexts) ctx->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  impl_->query_pool.join();
+  impl_->query_pool.Stop();
 }
 
 uint16_t Server::port() const {
