@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -125,12 +127,24 @@ char* DigitsBackward(uint64_t v, char* end) {
   return p;
 }
 
+constexpr uint64_t kPow10U64[] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+                                  10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+                                  100000000000ull, 1000000000000ull, 10000000000000ull,
+                                  100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+                                  100000000000000000ull, 1000000000000000000ull,
+                                  10000000000000000000ull};
+
+// Writes v's digits in place: counts them first, so no temporary and no copy.
 char* WriteUnsigned(uint64_t v, char* out) {
-  char tmp[20];
-  char* first = DigitsBackward(v, tmp + sizeof tmp);
-  size_t n = static_cast<size_t>(tmp + sizeof tmp - first);
-  std::memcpy(out, first, n);
-  return out + n;
+  if (v < 10) {
+    *out = static_cast<char>('0' + v);
+    return out + 1;
+  }
+  // floor(log10(v)) is bit_width * log10(2) rounded down, or one less (1233 / 4096 ~ log10 2).
+  int t = (std::bit_width(v) * 1233) >> 12;
+  int digits = t + 1 - (v < kPow10U64[t] ? 1 : 0);
+  DigitsBackward(v, out + digits);
+  return out + digits;
 }
 
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -173,28 +187,30 @@ char* FastPromFloat(double v, char* out) {
   return nullptr;
 }
 
-// Appends v in Prometheus' sample value form (without quotes), using the fast path when it applies.
-void AppendPromFloat(std::string* out, double v) {
-  char buf[40];
-  if (char* end = FastPromFloat(v, buf)) {
-    out->append(buf, static_cast<size_t>(end - buf));
-    return;
-  }
+// Writes v in Prometheus' sample value form (without quotes), using the fast path when it
+// applies; at most kPromFloatMaxBytes.
+constexpr size_t kPromFloatMaxBytes = 350;  // fixed notation of 5e-324 is 2 + 323 + 1 digits
+
+char* WritePromFloat(double v, char* out) {
+  if (char* end = FastPromFloat(v, out)) return end;
   if (!std::isfinite(v)) {
-    *out += std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
-    return;
+    std::string_view text = std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
   }
   // Shortest round-trip digits in scientific form, rewritten to fixed notation. (to_chars'
   // plain form prints large integers exactly, 2577404796788113408, where Go prints the
   // shortest digits padded with zeros, 2577404796788113400.)
+  char buf[40];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   if (ec != std::errc()) {
-    *out += FormatPromFloat(v);
-    return;
+    std::string text = FormatPromFloat(v);
+    std::memcpy(out, text.data(), text.size());
+    return out + text.size();
   }
   const char* p = buf;
   if (*p == '-') {
-    *out += '-';
+    *out++ = '-';
     ++p;
   }
   const char* e = static_cast<const char*>(std::memchr(p, 'e', static_cast<size_t>(end - p)));
@@ -207,17 +223,24 @@ void AppendPromFloat(std::string* out, double v) {
   std::from_chars(e + (e[1] == '+' ? 2 : 1), end, exp);
   int point = exp + 1;  // digits before the decimal point
   if (point <= 0) {
-    out->append("0.", 2);
-    out->append(static_cast<size_t>(-point), '0');
-    out->append(digits, n);
+    *out++ = '0';
+    *out++ = '.';
+    out = std::fill_n(out, -point, '0');
+    out = std::copy_n(digits, n, out);
   } else if (static_cast<size_t>(point) >= n) {
-    out->append(digits, n);
-    out->append(static_cast<size_t>(point) - n, '0');
+    out = std::copy_n(digits, n, out);
+    out = std::fill_n(out, static_cast<size_t>(point) - n, '0');
   } else {
-    out->append(digits, static_cast<size_t>(point));
-    *out += '.';
-    out->append(digits + point, n - static_cast<size_t>(point));
+    out = std::copy_n(digits, point, out);
+    *out++ = '.';
+    out = std::copy_n(digits + point, n - static_cast<size_t>(point), out);
   }
+  return out;
+}
+
+void AppendPromFloat(std::string* out, double v) {
+  char buf[kPromFloatMaxBytes];
+  out->append(buf, static_cast<size_t>(WritePromFloat(v, buf) - buf));
 }
 
 // Writes ms as Prometheus' timestamp (seconds with up to 3 decimals); at most 25 bytes.
@@ -263,25 +286,31 @@ JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
   return *this;
 }
 
-JsonWriter& JsonWriter::PromPoint(int64_t ms, double v) {
-  Separate();
-  char buf[64];
-  char* p = buf;
+char* WritePromPoint(char* p, int64_t ms, double v) {
   *p++ = '[';
   p = WritePromTimestamp(ms, p);
   *p++ = ',';
   *p++ = '"';
-  if (char* end = FastPromFloat(v, p)) {
-    p = end;
-    *p++ = '"';
-    *p++ = ']';
-    out_->append(buf, static_cast<size_t>(p - buf));
-    return *this;
-  }
-  out_->append(buf, static_cast<size_t>(p - buf));
-  AppendPromFloat(out_, v);
-  out_->append("\"]", 2);
+  p = WritePromFloat(v, p);
+  *p++ = '"';
+  *p++ = ']';
+  return p;
+}
+
+JsonWriter& JsonWriter::PromPoint(int64_t ms, double v) {
+  Separate();
+  char buf[kPromPointMaxBytes];
+  out_->append(buf, static_cast<size_t>(WritePromPoint(buf, ms, v) - buf));
   return *this;
+}
+
+char* JsonWriter::Room(size_t used) {
+  if (out_->size() - used < kPromPointMaxBytes + 1) {
+    // Grow by at least 64 KiB past what is written: the zero-fill of resize stays a small
+    // share of the bytes written.
+    out_->resize(std::max(used + (64u << 10), out_->capacity()));
+  }
+  return out_->data() + used;
 }
 
 JsonWriter& JsonWriter::LabelsObject(const Labels& labels) {

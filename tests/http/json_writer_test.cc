@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 using strata::http::FormatPromFloat;
 using strata::http::JsonWriter;
@@ -138,6 +139,50 @@ TEST_CASE("A sample point is written as a timestamp and a quoted value", "[http]
   w.BeginArray().PromPoint(1435781451781, 0.5).PromPoint(-1500, -0.0).PromPoint(1000, 1e-7);
   w.PromPoint(2000, std::numeric_limits<double>::infinity()).EndArray();
   CHECK(out == R"([[1435781451.781,"0.5"],[-1.5,"-0"],[1,"0.0000001"],[2,"+Inf"]])");
+}
+
+TEST_CASE("Integers print every digit at each power-of-ten boundary", "[http][json]") {
+  uint64_t p = 1;
+  for (int k = 0; k < 16; ++p *= 10, ++k) {
+    for (uint64_t v : {p - 1, p, p + 1}) {
+      if (v == 0) continue;
+      CHECK(FormatPromFloat(static_cast<double>(v)) == std::to_string(v));
+      std::string out;
+      JsonWriter(&out).PromTimestamp(static_cast<int64_t>(v) * 1000);
+      CHECK(out == std::to_string(v));
+    }
+  }
+}
+
+TEST_CASE("A run of points is written as PromPoint writes each", "[http][json]") {
+  struct P {
+    int64_t t;
+    double v;
+  };
+  std::mt19937_64 rng(7);
+  std::vector<P> points;
+  for (int i = 0; i < 50000; ++i) {
+    double v;
+    switch (i % 5) {
+      case 0: v = static_cast<double>(rng() % 1000000); break;
+      case 1: v = std::bit_cast<double>(rng()); break;  // any bits: NaNs, huge and tiny values
+      case 2: v = 1e-300 * static_cast<double>(rng() % 1000); break;  // 300+ digits in fixed form
+      case 3: v = static_cast<double>(rng() % 100000) / 100; break;
+      default: v = std::numeric_limits<double>::infinity(); break;
+    }
+    points.push_back({1700000000000 + i * 15001, v});
+  }
+  std::string one, bulk;
+  JsonWriter a(&one), b(&bulk);
+  a.BeginObject().Key("values").BeginArray();
+  b.BeginObject().Key("values").BeginArray();
+  for (const auto& p : points) a.PromPoint(p.t, p.v);
+  b.PromPoints(points).PromPoints(std::vector<P>{}).PromPoints(std::vector<P>{{5, 1}});
+  a.PromPoint(5, 1);
+  a.EndArray().Key("n").Int(1).EndObject();
+  b.EndArray().Key("n").Int(1).EndObject();
+  CHECK(bulk.size() == one.size());
+  CHECK(bulk == one);
 }
 
 TEST_CASE("Strings with escapes between plain runs are escaped", "[http][json]") {

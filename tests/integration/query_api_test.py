@@ -144,6 +144,23 @@ class QueryApiTest(unittest.TestCase):
         hits = [l for l in text.splitlines() if l.startswith("strata_query_cache_hits_total ")]
         self.assertTrue(hits and int(hits[0].split()[1]) >= 1, hits)
 
+    def test_large_matrix_answer_is_whole_and_in_order(self):
+        # 12 series x 9,001 points: large enough that the answer is written in parts.
+        q = ('label_replace(it_cpu_seconds_total, "copy", "a", "", "") or '
+             'label_replace(it_cpu_seconds_total, "copy", "b", "", "")')
+        code, r = S.get_json("/api/v1/query_range", query=q, start=ts(0), end=ts(1800), step="0.2",
+                             nocache="1")
+        self.assertEqual(code, 200)
+        result = r["data"]["result"]
+        self.assertEqual(len(result), 12)
+        for s in result:
+            factor = int(s["metric"]["host"][1:]) + 1
+            values = s["values"]
+            self.assertEqual(len(values), 9001)
+            for t, v in values:
+                step = int(round((t - ts(0)) * 1000)) // 10_000
+                self.assertEqual(float(v), min(step, 179) * factor, (s["metric"], t))
+
     def test_flush_keeps_data_queryable(self):
         code, _, _ = S.request("POST", "/api/v1/admin/flush")
         self.assertEqual(code, 200)

@@ -3,7 +3,9 @@
 // Thread-safety: none; one writer per response.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +37,10 @@ class JsonWriter {
   JsonWriter& PromTimestamp(int64_t ms);
   // One sample as Prometheus writes it in "value" and "values": [<timestamp>,"<value>"].
   JsonWriter& PromPoint(int64_t ms, double v);
+  // PromPoint for each element (with .t in ms and .v) of points, written straight into the
+  // output's buffer.
+  template <typename Points>
+  JsonWriter& PromPoints(const Points& points);
   // {"name":"value",...} for a label set.
   JsonWriter& LabelsObject(const Labels& labels);
   // Already-encoded JSON.
@@ -42,10 +48,37 @@ class JsonWriter {
 
  private:
   void Separate();
+  // Makes room for a point (and a comma) after the first `used` bytes of the output, which
+  // may then be longer than what is written; returns where `used` ends.
+  char* Room(size_t used);
   std::string* out_;
   std::vector<char> first_ = {1};  // per open container: no member written yet (not vector<bool>: hot)
   bool after_key_ = false;
 };
+
+// Writes one sample, [<timestamp>,"<value>"], at p, which has room for kPromPointMaxBytes;
+// returns the end.
+inline constexpr size_t kPromPointMaxBytes = 400;
+char* WritePromPoint(char* p, int64_t ms, double v);
+
+template <typename Points>
+JsonWriter& JsonWriter::PromPoints(const Points& points) {
+  auto it = std::begin(points);
+  auto end = std::end(points);
+  if (it == end) return *this;
+  Separate();
+  size_t used = out_->size();
+  char* p = Room(used);
+  p = WritePromPoint(p, it->t, it->v);
+  for (++it; it != end; ++it) {
+    used = static_cast<size_t>(p - out_->data());
+    p = Room(used);
+    *p++ = ',';
+    p = WritePromPoint(p, it->t, it->v);
+  }
+  out_->resize(static_cast<size_t>(p - out_->data()));
+  return *this;
+}
 
 // Shortest decimal text of v that parses back to the same double, without exponent when
 // Prometheus would print none ("0.1", "1e+21" stays fixed: "1000000000000000000000").

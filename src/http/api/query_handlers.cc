@@ -1,13 +1,17 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "handlers.h"
 #include "strata/http/api/query_log.h"
 #include "respond.h"
 #include "strata/http/json_writer.h"
+#include "strata/query/engine.h"
 #include "strata/query/errors.h"
 
 namespace strata::http::api {
@@ -35,7 +39,50 @@ Response QueryError(const Request& req, const Status& st) {
   return ErrorReply(req, 500, "internal", st.message());
 }
 
-void WriteValue(JsonWriter& w, const query::Value& v) {
+// Writes the series [first, last) of m, comma-separated, as "result" elements.
+void WriteSeries(JsonWriter& w, const query::Matrix& m, size_t first, size_t last) {
+  for (size_t i = first; i < last; ++i) {
+    w.BeginObject().Key("metric").LabelsObject(m[i].labels).Key("values").BeginArray();
+    w.PromPoints(m[i].points).EndArray().EndObject();
+  }
+}
+
+// A matrix of many points is written by the engine's threads: the series are cut into runs of
+// about equal points, each written into its own string, and the strings joined in order.
+void WriteMatrix(JsonWriter& w, const query::Matrix& m, const query::Engine* engine) {
+  constexpr size_t kPointsPerPart = 32768;
+  constexpr size_t kMaxParts = 16;
+  size_t points = 0;
+  for (const auto& series : m) points += series.points.size();
+  size_t parts = std::min({kMaxParts, m.size(), points / kPointsPerPart});
+  w.BeginArray();
+  if (engine == nullptr || parts < 2) {
+    WriteSeries(w, m, 0, m.size());
+    return void(w.EndArray());
+  }
+  // bounds[k]: the first series of part k; a part ends where its share of points is reached.
+  std::vector<size_t> bounds{0};
+  size_t seen = 0;
+  for (size_t i = 0; i < m.size() && bounds.size() < parts; ++i) {
+    seen += m[i].points.size();
+    if (seen * parts >= points * bounds.size()) bounds.push_back(i + 1);
+  }
+  bounds.push_back(m.size());
+  std::vector<std::string> text(bounds.size() - 1);
+  engine->ParallelFor(text.size(), [&](size_t k) {
+    size_t estimate = 0;
+    for (size_t i = bounds[k]; i < bounds[k + 1]; ++i) estimate += 128 + m[i].points.size() * 32;
+    text[k].reserve(estimate);
+    JsonWriter part(&text[k]);
+    WriteSeries(part, m, bounds[k], bounds[k + 1]);
+  });
+  for (const auto& t : text) {
+    if (!t.empty()) w.Raw(t);
+  }
+  w.EndArray();
+}
+
+void WriteValue(JsonWriter& w, const query::Value& v, const query::Engine* engine) {
   w.BeginObject().Key("resultType").String(query::ResultTypeName(v)).Key("result");
   if (auto* s = std::get_if<query::Scalar>(&v)) {
     w.PromPoint(s->t, s->v);
@@ -49,13 +96,7 @@ void WriteValue(JsonWriter& w, const query::Value& v) {
     }
     w.EndArray();
   } else {
-    w.BeginArray();
-    for (const auto& series : std::get<query::Matrix>(v)) {
-      w.BeginObject().Key("metric").LabelsObject(series.labels).Key("values").BeginArray();
-      for (const auto& p : series.points) w.PromPoint(p.t, p.v);
-      w.EndArray().EndObject();
-    }
-    w.EndArray();
+    WriteMatrix(w, std::get<query::Matrix>(v), engine);
   }
   w.EndObject();
 }
@@ -83,7 +124,7 @@ Result<query::QueryOptions> ParseTier(const std::optional<std::string>& tier) {
       "invalid parameter \"tier\": \"{}\" is not one of auto, raw", *tier));
 }
 
-Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
+Response SuccessWithWarnings(const Request& req, const query::QueryResult& r, const Services& s) {
   std::string body;
   size_t estimate = 4096;
   if (auto* m = std::get_if<query::Matrix>(&r.value)) {
@@ -94,7 +135,7 @@ Response SuccessWithWarnings(const Request& req, const query::QueryResult& r) {
   body.reserve(estimate);
   JsonWriter w(&body);
   w.BeginObject().Key("status").String("success").Key("data");
-  WriteValue(w, r.value);
+  WriteValue(w, r.value, s.engine);
   if (!r.warnings.empty()) {
     w.Key("warnings").BeginArray();
     for (const auto& warn : r.warnings) w.String(warn);
@@ -237,7 +278,7 @@ Response HandleQuery(const Request& req, RequestContext& ctx, Services& s) {
   s.metrics->ObserveQuery(secs);
   LogQuery(s, ctx, "query", *q, t, t, 0, secs, r);
   if (!r.ok()) return QueryError(req, r.status());
-  return SuccessWithWarnings(req, *r);
+  return SuccessWithWarnings(req, *r, s);
 }
 
 Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) {
@@ -279,7 +320,7 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
     s.metrics->ObserveQuery(secs);
     LogQuery(s, ctx, "query_range", *q, *start, *end, *step, secs, r);
     if (!r.ok()) return QueryError(req, r.status());
-    return SuccessWithWarnings(req, *r);
+    return SuccessWithWarnings(req, *r, s);
   }
   // Cached range queries are evaluated at start and end rounded down to the step, as the key
   // is; Grafana and other dashboards send step-aligned ranges already.
@@ -294,7 +335,7 @@ Response HandleQueryRange(const Request& req, RequestContext& ctx, Services& s) 
     return res;
   }, &hit);
   if (!r.ok()) return QueryError(req, r.status());
-  Response res = SuccessWithWarnings(req, **r);
+  Response res = SuccessWithWarnings(req, **r, s);
   res.set("X-Strata-Cache", hit ? "hit" : "miss");
   return res;
 }
