@@ -152,7 +152,7 @@ constexpr uint64_t kPow10Int[] = {1,          10,          100,          1000,  
                                   100000,     1000000,     10000000,     100000000,     1000000000};
 
 // The common sample values without the shortest-digits search: integers below 2^53 and
-// decimals m / 10^k (k <= 9) of at most 15 significant digits that divide back to v exactly.
+// decimals m / 10^k (k <= 4) of at most 15 significant digits that divide back to v exactly.
 // Any decimal of at most 15 significant digits is the only one of that length converting to its
 // double (DBL_DIG), so such m / 10^k is the shortest round-trip text, as std::to_chars and Go's
 // strconv.FormatFloat(v, 'f', -1, 64) give it. Writes at most 26 bytes; returns nullptr for
@@ -164,7 +164,9 @@ char* FastPromFloat(double v, char* out) {
   if (std::signbit(v)) *p++ = '-';  // Go and to_chars keep the sign of -0 and -0.5
   auto whole = static_cast<uint64_t>(a);
   if (static_cast<double>(whole) == a) return WriteUnsigned(whole, p);
-  for (int k = 1; k <= 9; ++k) {
+  // More decimals are rare in samples, and computed values (rates, averages) have 15 or more
+  // significant digits: trying further k would only delay the general path.
+  for (int k = 1; k <= 4; ++k) {
     double scaled = a * kPow10[k];
     if (scaled >= 1e15) return nullptr;
     double r = std::nearbyint(scaled);
@@ -197,6 +199,12 @@ char* WritePromFloat(double v, char* out) {
     std::string_view text = std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf");
     std::memcpy(out, text.data(), text.size());
     return out + text.size();
+  }
+  // Below 2^53 an ulp is at most 1, so the shortest round-trip digits include every digit of
+  // the integer part: when to_chars picks fixed notation, it is Go's text.
+  if (std::fabs(v) < 9007199254740992.0) {
+    auto [end, ec] = std::to_chars(out, out + 40, v);
+    if (ec == std::errc() && std::memchr(out, 'e', static_cast<size_t>(end - out)) == nullptr) return end;
   }
   // Shortest round-trip digits in scientific form, rewritten to fixed notation. (to_chars'
   // plain form prints large integers exactly, 2577404796788113408, where Go prints the
