@@ -299,17 +299,16 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     if (def->counter_rate && def->check_args == nullptr) {
       // rate/increase: the window loop of ForEachWindow with the extrapolation inlined; a
       // window holding a counter reset takes the function's scanning path.
-      const size_t n = pts.size();
-      size_t lo = 0, hi = 0;
+      const Duration step = steps > 1 ? eval_time(1) - eval_time(0) : 0;
+      StepCursor lo_cursor(pts, step), hi_cursor(pts, step);
       // Written in place (at most one point per step), trimmed after.
       const size_t base = out->points.size();
       out->points.resize(base + steps);
       Point* dst = out->points.data() + base;
       for (size_t i = 0; i < steps; ++i) {
         const Timestamp end = eval_time(i), start = end - range;
-        while (lo < n && pts[lo].t <= start) ++lo;
-        if (hi < lo) hi = lo;
-        while (hi < n && pts[hi].t <= end) ++hi;
+        const size_t lo = lo_cursor.Advance(start);
+        const size_t hi = hi_cursor.Advance(end);
         if (hi - lo < 2) continue;
         const Point& first = pts[lo];
         const Point& last = pts[hi - 1];

@@ -12,6 +12,7 @@
 
 #include "eval_context.h"
 #include "range_functions.h"
+#include "step_cursor.h"
 #include "strata/base/matcher.h"
 #include "strata/storage/storage.h"
 
@@ -82,10 +83,10 @@ template <typename EvalTimeFn>
 void SelectInstant(std::span<const Point> raw, const Grid& grid, const EvalTimeFn& eval_time,
                    Duration lookback, bool sample_time_as_value, std::vector<Point>* out) {
   const size_t steps = grid.steps();
-  size_t hi = 0;  // first sample with t > eval time
+  StepCursor cursor(raw, steps > 1 ? eval_time(1) - eval_time(0) : 0);
   for (size_t i = 0; i < steps; ++i) {
     Timestamp te = eval_time(i);
-    while (hi < raw.size() && raw[hi].t <= te) ++hi;
+    const size_t hi = cursor.Advance(te);  // first sample with t > eval time
     if (hi == 0) continue;
     const Point& p = raw[hi - 1];
     if (p.t <= te - lookback || IsStaleNaN(p.v)) continue;
@@ -100,14 +101,14 @@ void SelectInstant(std::span<const Point> raw, const Grid& grid, const EvalTimeF
 template <typename EvalTimeFn, typename WindowFn>
 void ForEachWindow(std::span<const Point> pts, const Grid& grid, const EvalTimeFn& eval_time,
                    Duration range, WindowFn&& fn) {
-  size_t lo = 0, hi = 0;
   const size_t steps = grid.steps();
+  const Duration step = steps > 1 ? eval_time(1) - eval_time(0) : 0;
+  StepCursor lo_cursor(pts, step), hi_cursor(pts, step);
   for (size_t i = 0; i < steps; ++i) {
     Timestamp end = eval_time(i);
     Timestamp start = end - range;
-    while (lo < pts.size() && pts[lo].t <= start) ++lo;
-    if (hi < lo) hi = lo;
-    while (hi < pts.size() && pts[hi].t <= end) ++hi;
+    const size_t lo = lo_cursor.Advance(start);
+    const size_t hi = hi_cursor.Advance(end);
     Window w;
     w.points = pts.subspan(lo, hi - lo);
     w.range_start = start;
