@@ -83,6 +83,7 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
   SeriesCollector out;
   std::vector<Accumulator> accs(group_labels.size());
   std::vector<uint32_t> touched;
+  std::vector<std::pair<double, uint32_t>> best;  // topk/bottomk: the best of one group
 
   for (size_t i = 0; i < steps.size(); ++i) {
     if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
@@ -186,12 +187,27 @@ Result<EvalMatrix> Aggregate(const AggregateArgs& args, const EvalMatrix& input,
           const bool top = op == AggregateOp::kTopk;
           // NaN ranks last either way; among equal values the first seen wins, as with
           // Prometheus' heap that only replaces on a strictly better value.
-          std::stable_sort(a.members.begin(), a.members.end(), [top](const auto& x, const auto& y) {
-            if (std::isnan(x.first)) return false;
-            if (std::isnan(y.first)) return true;
-            return top ? x.first > y.first : x.first < y.first;
-          });
+          auto better = [top](double x, double y) {
+            if (std::isnan(x)) return false;
+            if (std::isnan(y)) return true;
+            return top ? x > y : x < y;
+          };
           size_t n = std::min<size_t>(a.members.size(), static_cast<size_t>(k));
+          if (n * 4 < a.members.size()) {
+            // A few of many: keep the best n in rank order while passing once over the members.
+            best.clear();
+            for (const auto& m : a.members) {
+              if (best.size() == n && !better(m.first, best.back().first)) continue;
+              auto pos = std::find_if(best.begin(), best.end(),
+                                      [&](const auto& e) { return better(m.first, e.first); });
+              best.insert(pos, m);
+              if (best.size() > n) best.pop_back();
+            }
+            a.members.swap(best);
+          } else {
+            std::stable_sort(a.members.begin(), a.members.end(),
+                             [&](const auto& x, const auto& y) { return better(x.first, y.first); });
+          }
           for (size_t m = 0; m < n && st.ok(); ++m) {
             const EvalSeries& src = input[a.members[m].second];
             st = emit(src.labels, src.drop_name, a.members[m].first);

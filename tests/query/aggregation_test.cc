@@ -92,6 +92,25 @@ TEST_CASE("topk breaks ties by keeping the first series seen", "[query][aggregat
         std::vector<std::string>{"t{i=\"a\"}", "t{i=\"b\"}", "t{i=\"c\"}"});
 }
 
+TEST_CASE("topk and bottomk of a few among many rank as the whole ordering does",
+          "[query][aggregation]") {
+  QueryFixture f;
+  // Ties and NaNs among 40 series: the few-of-many selection must keep the first seen of equal
+  // values and rank NaN last, as the full stable ordering does.
+  for (int i = 0; i < 40; ++i) {
+    double v = i % 7 == 0 ? NAN : static_cast<double>((i * 37) % 5);
+    f.db.Append(Metric("t", {{"i", fmt::format("{:02}", i)}}), 0, v);
+  }
+  for (const char* op : {"topk", "bottomk"}) {
+    auto all = f.Order(fmt::format("{}(40, t)", op), 0);
+    REQUIRE(all.size() == 40);
+    for (int k : {1, 3, 9}) {
+      auto few = f.Order(fmt::format("{}({}, t)", op, k), 0);
+      CHECK(few == std::vector<std::string>(all.begin(), all.begin() + k));
+    }
+  }
+}
+
 TEST_CASE("topk k must fit an int64", "[query][aggregation]") {
   QueryFixture f;
   LoadRequests(f);
