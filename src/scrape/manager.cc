@@ -50,6 +50,16 @@ struct Manager::Impl {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ScrapeOutcome outcome = loop.state.Build(fetched.body, IsOpenMetrics(fetched.content_type),
                                              fetched.error, t, seconds, options.limits);
+    {
+      // Recorded before the samples become visible: a client that sees this scrape's `up`
+      // sees its health too.
+      std::lock_guard lock(loop.mu);
+      loop.health.health = outcome.error.empty() ? "up" : "down";
+      loop.health.last_error = outcome.error;
+      loop.health.last_scrape = t;
+      loop.health.last_scrape_duration = seconds;
+      loop.health.last_samples = outcome.samples_scraped;
+    }
     ingest::IngestReport& report = outcome.exposition.report;
     uint64_t accepted = 0;
     auto appended = storage->Append(outcome.exposition.batch);
@@ -73,12 +83,6 @@ struct Manager::Impl {
       log::Debug("scrape failed", {{"job", loop.target.job}, {"url", loop.target.scrape_url},
                                    {"error", outcome.error}});
     }
-    std::lock_guard lock(loop.mu);
-    loop.health.health = outcome.error.empty() ? "up" : "down";
-    loop.health.last_error = outcome.error;
-    loop.health.last_scrape = t;
-    loop.health.last_scrape_duration = seconds;
-    loop.health.last_samples = outcome.samples_scraped;
   }
 
   asio::awaitable<void> Run(Loop& loop) {
