@@ -403,6 +403,10 @@ GroupFolder::~GroupFolder() = default;
 
 size_t GroupFolder::buckets() const { return buckets_.size(); }
 
+bool GroupFolder::NeedsValues() const {
+  return args_.op != AggregateOp::kCount && args_.op != AggregateOp::kGroup;
+}
+
 size_t GroupFolder::BucketOfGroup(const Labels& labels) const {
   return static_cast<size_t>(GroupHash(labels) % buckets_.size());
 }

@@ -43,6 +43,8 @@ class GroupFolder {
   ~GroupFolder();
 
   size_t buckets() const;
+  // Whether the fold reads the series' values (count and group look only at which have a point).
+  bool NeedsValues() const;
   // Folds one series (points on the grid; its labels are `labels`, not series.labels) into
   // `bucket`.
   void Add(size_t bucket, const Labels& labels, const EvalSeries& series);

@@ -185,8 +185,10 @@ Result<Evaluated> Evaluator::EvalVectorSelector(const VectorSelector& vs, const 
     return Status::Ok();
   };
   if (fold != nullptr) {
+    // count and group look only at which series have a sample (not stale) at each step.
+    const auto values = fold->NeedsValues() ? storage::ReadValues::kAll : storage::ReadValues::kPresence;
     Status s = StreamSeriesTo(storage_, vs.matchers, first - lookback + 1, last, true, ctx_,
-                              transform, fold->buckets(), FoldInto(*fold));
+                              transform, fold->buckets(), FoldInto(*fold), values);
     if (!s.ok()) return s;
     return VectorValue({});
   }

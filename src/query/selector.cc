@@ -97,7 +97,8 @@ namespace {
 Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                      const SeriesTransform& transform, const BucketRead* bucket_read,
-                     size_t buckets, bool release_after_sink, const SeriesSink& sink) {
+                     size_t buckets, bool release_after_sink, const SeriesSink& sink,
+                     storage::ReadValues values = storage::ReadValues::kAll) {
   if (mint > maxt) return Status::Ok();
   // Each part selects on its own querier (a querier belongs to one thread) and works on the
   // series whose label hash falls into its buckets, so iterator construction, storage reads and
@@ -135,7 +136,7 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       if (bucket_read != nullptr) {
         status[part] = ReadAndTransformBuckets(ss, *bucket_read, ctx, bucket_buf, &series);
       } else {
-        std::unique_ptr<storage::SampleIterator> it = ss.Iterator();
+        std::unique_ptr<storage::SampleIterator> it = ss.Iterator(values);
         status[part] =
             DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
       }
@@ -200,10 +201,11 @@ Result<EvalMatrix> StreamBucketSeries(storage::Queryable& storage,
 
 Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                       Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
-                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink) {
+                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink,
+                      storage::ReadValues values) {
   ctx.NoteTier(0);
   return StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform, nullptr,
-                       buckets, true, sink);
+                       buckets, true, sink, values);
 }
 
 Status StreamBucketSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,

@@ -44,10 +44,12 @@ using SeriesSink =
 // are spread over `buckets` buckets by label hash, independently of the pool's size, so state
 // kept per bucket needs no locking and combining the buckets in index order gives the same
 // result at any parallelism. A series' points stop counting against max_samples once the sink
-// has returned. The first failure (of the sink or of reading) is returned.
+// has returned. The first failure (of the sink or of reading) is returned. `values`: what the
+// transform needs of the samples' values (storage::ReadValues).
 Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                       Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
-                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink);
+                      const SeriesTransform& transform, size_t buckets, const SeriesSink& sink,
+                      storage::ReadValues values = storage::ReadValues::kAll);
 
 // Turns the rollup buckets of one series into its evaluated points (as SeriesTransform).
 using BucketTransform =

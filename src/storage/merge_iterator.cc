@@ -31,8 +31,9 @@ size_t VectorIterator::NextBatch(std::span<Sample> out) {
   return n;
 }
 
-MergeIterator::MergeIterator(std::vector<MergeSource> sources, Timestamp mint, Timestamp maxt)
-    : sources_(std::move(sources)), mint_(mint), maxt_(maxt) {
+MergeIterator::MergeIterator(std::vector<MergeSource> sources, Timestamp mint, Timestamp maxt,
+                             ReadValues values)
+    : sources_(std::move(sources)), mint_(mint), maxt_(maxt), values_(values) {
   std::stable_sort(sources_.begin(), sources_.end(),
                    [](const MergeSource& a, const MergeSource& b) { return a.min_t < b.min_t; });
 }
@@ -67,6 +68,7 @@ bool MergeIterator::Fill(Timestamp target) {
     a.max_t = src.max_t;
     if (src.is_chunk) {
       auto chunk = std::make_unique<chunkenc::ChunkIterator>(src.chunk);
+      if (values_ == ReadValues::kPresence) chunk->ReadPresenceOnly();
       a.chunk = chunk.get();
       a.it = std::move(chunk);
     } else {
@@ -127,6 +129,7 @@ bool MergeIterator::ContinueInPlace(Active* a) {
     return false;
   }
   *a->chunk = chunkenc::ChunkIterator(src.chunk);
+  if (values_ == ReadValues::kPresence) a->chunk->ReadPresenceOnly();
   // The chunk's own header must agree that all its samples lie in [src.min_t, src.max_t], so
   // none can precede cur_ or reach into the next source; otherwise the merge step decides.
   const chunkenc::ChunkMeta& m = a->chunk->meta();

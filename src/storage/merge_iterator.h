@@ -2,7 +2,8 @@
 // chunks, sealed head chunks, the open chunk and the out-of-order buffer), which may overlap.
 // On equal timestamps the source with the higher priority wins (last write wins: a chunk's
 // priority is its write sequence; head buffers are newest). Sources are opened lazily in
-// min_t order, so only chunks the iteration reaches are decoded.
+// min_t order, so only chunks the iteration reaches are decoded. With ReadValues::kPresence the
+// chunks are read as ChunkIterator::ReadPresenceOnly describes.
 // Thread-safety: one iterator belongs to one thread; it owns (or shares) all its bytes.
 #pragma once
 
@@ -33,7 +34,8 @@ struct MergeSource {
 
 class MergeIterator final : public SampleIterator {
  public:
-  MergeIterator(std::vector<MergeSource> sources, Timestamp mint, Timestamp maxt);
+  MergeIterator(std::vector<MergeSource> sources, Timestamp mint, Timestamp maxt,
+                ReadValues values = ReadValues::kAll);
 
   bool Next() override;
   bool Seek(Timestamp t) override;
@@ -64,6 +66,7 @@ class MergeIterator final : public SampleIterator {
   size_t next_source_ = 0;
   std::vector<Active> active_;
   Timestamp mint_, maxt_;
+  ReadValues values_;
   Sample cur_;
   bool started_ = false, done_ = false;
   Status err_;

@@ -36,8 +36,9 @@ class SeriesSetImpl final : public SeriesSet {
   bool Next() override { return ++pos_ < series_.size(); }
   const Labels& labels() const override { return series_[pos_]->labels(); }
   uint64_t labels_hash() const override { return series_[pos_]->hash(); }
-  std::unique_ptr<SampleIterator> Iterator() const override {
-    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, scanner_.get());
+  std::unique_ptr<SampleIterator> Iterator() const override { return Iterator(ReadValues::kAll); }
+  std::unique_ptr<SampleIterator> Iterator(ReadValues values) const override {
+    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, scanner_.get(), values);
   }
   Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
                  std::vector<Bucket>* out) const override {
@@ -77,6 +78,9 @@ class ShardSeriesSet final : public SeriesSet {
   const Labels& labels() const override { return all_->labels(); }
   uint64_t labels_hash() const override { return all_->labels_hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return all_->Iterator(); }
+  std::unique_ptr<SampleIterator> Iterator(ReadValues values) const override {
+    return all_->Iterator(values);
+  }
   Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
                  std::vector<Bucket>* out) const override {
     return all_->Buckets(resolution, lo, hi, out);
@@ -99,7 +103,7 @@ Result<std::unique_ptr<SeriesSet>> Querier::SelectShard(const std::vector<Matche
 
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
                                                   Timestamp mint, Timestamp maxt,
-                                                  rocks::Db::Scanner* scanner) {
+                                                  rocks::Db::Scanner* scanner, ReadValues values) {
   std::vector<MergeSource> sources;
   head::HeadSnapshot snap;
   {
@@ -185,7 +189,7 @@ std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const he
       src.owner = arena;
     }
   }
-  return std::make_unique<MergeIterator>(std::move(sources), mint, maxt);
+  return std::make_unique<MergeIterator>(std::move(sources), mint, maxt, values);
 }
 
 std::vector<head::MemSeries*> QuerierImpl::Matching(const std::vector<Matcher>& matchers) const {

@@ -65,6 +65,7 @@ class QuerierImpl final : public Querier {
 // Disk chunks are read through `scanner` when given (else through a fresh RocksDB iterator).
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
                                                   Timestamp mint, Timestamp maxt,
-                                                  rocks::Db::Scanner* scanner = nullptr);
+                                                  rocks::Db::Scanner* scanner = nullptr,
+                                                  ReadValues values = ReadValues::kAll);
 
 }  // namespace strata::storage

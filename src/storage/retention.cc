@@ -30,6 +30,9 @@ class PinnedSeriesSet final : public SeriesSet {
   const Labels& labels() const override { return inner_->labels(); }
   uint64_t labels_hash() const override { return inner_->labels_hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return inner_->Iterator(); }
+  std::unique_ptr<SampleIterator> Iterator(ReadValues values) const override {
+    return inner_->Iterator(values);
+  }
   Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
                  std::vector<Bucket>* out) const override {
     return inner_->Buckets(resolution, lo, hi, out);

@@ -107,6 +107,15 @@ class SampleIterator {
   }
 };
 
+// What a reader needs of a series' samples.
+enum class ReadValues {
+  kAll,
+  // Which samples exist and which are stale markers, nothing more (count, group): any other
+  // value may read as a stand-in number, so a chunk whose values can hold no NaN and whose
+  // timestamps step regularly is read without decoding its bits.
+  kPresence,
+};
+
 // A lazily-iterated set of series sorted by labels.
 class SeriesSet {
  public:
@@ -117,6 +126,11 @@ class SeriesSet {
   virtual uint64_t labels_hash() const { return labels().Hash(); }
   // Samples of the current series within the querier's [mint, maxt].
   virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
+  // Iterator() for a reader that needs only `values` of the samples.
+  virtual std::unique_ptr<SampleIterator> Iterator(ReadValues values) const {
+    (void)values;
+    return Iterator();
+  }
   // The current series' rollup buckets of the tier with `resolution` (one of
   // Queryable::RollupResolutions()) whose end lies in (lo, hi], ascending; lo and hi are
   // multiples of the resolution. Exact at any moment (buckets the background has not built

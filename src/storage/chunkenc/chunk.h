@@ -49,7 +49,12 @@ class ChunkIterator final : public SampleIterator {
   // path. Samples of a batch are handed out only once the bits they came from are proven in
   // range; on corruption the batch ends before the bad sample.
   size_t NextBatch(std::span<Sample> out) override;
-
+  // For a reader that needs only which samples exist and which are stale markers
+  // (ReadValues::kPresence): once the timestamps left are known to step regularly (an all-zero
+  // timestamp table), NextBatch computes them without reading the bits, and a decimal chunk,
+  // which cannot hold a NaN, gives the last decoded value as a stand-in for each value left.
+  // The skipped bits are not checked; the last timestamp still is. Call before reading.
+  void ReadPresenceOnly() { presence_only_ = true; }
 
   // The header of the chunk (valid when Err() is not a header error).
   const ChunkMeta& meta() const { return header_.meta; }
@@ -68,6 +73,9 @@ class ChunkIterator final : public SampleIterator {
   // The bulk loop of NextBatch for samples 2.. of one value encoding; returns samples written.
   template <ValueEncoding kEncoding>
   size_t DecodeRun(Sample* out, size_t want);
+  // The samples left of a presence-only read whose bits need not be read (see
+  // ReadPresenceOnly), written to out[0..want); 0 when the bits must be decoded.
+  size_t PresenceRun(Sample* out, size_t want);
 
   ChunkHeader header_;
   BitReader bits_;
@@ -84,6 +92,8 @@ class ChunkIterator final : public SampleIterator {
   // code of a constant chunk whose timestamps take bits, when it fits the window of
   // WindowLane; else -1.
   int window_need_ = -1;
+  bool presence_only_ = false;
+  bool bits_skipped_ = false;  // PresenceRun handed out the samples up to the end
 };
 
 // Decodes every sample. Corruption on malformed input.

@@ -51,6 +51,10 @@ bool ChunkIterator::Fail(const char* what) {
 // Checks after the last sample: the stream must end exactly in the last byte, padded with zeros,
 // and the last timestamp must be the header's max_t.
 bool ChunkIterator::Finish() {
+  if (bits_skipped_) {
+    if (cur_.t != header_.meta.max_t) return Fail("last timestamp differs from the header");
+    return true;
+  }
   if (bits_.overrun()) return Fail("truncated");
   size_t pad = (8 - bits_.bit_pos() % 8) % 8;
   if (bits_.Read(static_cast<int>(pad)) != 0) return Fail("nonzero padding");
@@ -67,7 +71,9 @@ bool ChunkIterator::Next() {
     return false;
   }
   Sample s;
-  if (next_ >= 2) {
+  if (bits_skipped_) {
+    s = {static_cast<Timestamp>(t_taker_.Next(0)), cur_.v};
+  } else if (next_ >= 2) {
     s.t = static_cast<Timestamp>(t_taker_.Next(t_codes_.Get(&bits_)));
     switch (m.encoding) {
       case ValueEncoding::kConstant:
@@ -209,7 +215,8 @@ size_t ChunkIterator::NextBatch(std::span<Sample> out) {
     done_ = true;
     return n;
   }
-  size_t got = 0;
+  size_t got = presence_only_ ? PresenceRun(out.data() + n, want) : 0;
+  if (got > 0) return EndRun(out.data(), n, got);
   switch (m.encoding) {
     case ValueEncoding::kConstant:
       got = DecodeRun<ValueEncoding::kConstant>(out.data() + n, want);
@@ -222,6 +229,24 @@ size_t ChunkIterator::NextBatch(std::span<Sample> out) {
       break;
   }
   return EndRun(out.data(), n, got);
+}
+
+size_t ChunkIterator::PresenceRun(Sample* out, size_t want) {
+  const ChunkMeta& m = header_.meta;
+  // From here on the bit position is not kept up, so every later sample comes this way (Next
+  // too): the conditions hold for the rest of the chunk once they hold for all of it.
+  if (!bits_skipped_ &&
+      (m.encoding == ValueEncoding::kXor || next_ < 2 || !t_codes_.all_zero() ||
+       !t_taker_.ZeroRunIncreases(m.count - next_) ||
+       t_taker_.last() != static_cast<uint64_t>(cur_.t))) {
+    return 0;
+  }
+  ResidualTaker t = t_taker_;
+  const double v = cur_.v;  // the constant, or a decoded decimal value (never NaN)
+  for (size_t i = 0; i < want; ++i) out[i] = {static_cast<Timestamp>(t.Next(0)), v};
+  t_taker_ = t;
+  bits_skipped_ = true;
+  return want;
 }
 
 void ChunkIterator::StartLane(WindowLane* lane) const {
