@@ -16,14 +16,9 @@ namespace {
 
 using testing::BitEqual;
 using testing::SpecialDoubles;
+using testing::Enc;
 using testing::Times;
 using testing::Zip;
-
-std::string Enc(const std::vector<Sample>& s) {
-  std::string c;
-  Encode(s, &c);
-  return c;
-}
 
 // Encodes, decodes with Decode and with Next(), checks both are bit-exact; returns the chunk.
 std::string CheckRoundTrip(const std::vector<Sample>& s) {

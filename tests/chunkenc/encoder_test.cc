@@ -14,14 +14,9 @@
 namespace strata::storage::chunkenc {
 namespace {
 
+using testing::Enc;
 using testing::Times;
 using testing::Zip;
-
-std::string Enc(const std::vector<Sample>& s) {
-  std::string c;
-  Encode(s, &c);
-  return c;
-}
 
 ValueEncoding KindOf(const std::vector<Sample>& s) { return ReadMeta(Enc(s))->encoding; }
 

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "storage/chunkenc/chunk.h"
 #include "strata/storage/sample_batch.h"
 
 namespace strata::storage::chunkenc::testing {
@@ -68,6 +70,13 @@ inline std::vector<double> SpecialDoubles() {
       1e-300,
       123456789.123456789,
   };
+}
+
+// The chunk Encode writes for `s`.
+inline std::string Enc(const std::vector<Sample>& s) {
+  std::string c;
+  Encode(s, &c);
+  return c;
 }
 
 }  // namespace strata::storage::chunkenc::testing

@@ -20,14 +20,9 @@ namespace strata::storage::chunkenc {
 namespace {
 
 using testing::BitEqual;
+using testing::Enc;
 using testing::Times;
 using testing::Zip;
-
-std::string Enc(const std::vector<Sample>& s) {
-  std::string c;
-  Encode(s, &c);
-  return c;
-}
 
 struct Decoded {
   std::vector<Sample> samples;
