@@ -111,6 +111,15 @@ std::vector<MergeSource> RandomSources(std::mt19937_64& rng, bool overlap) {
   return out;
 }
 
+// The same samples, bit for bit, in the same order.
+void RequireSameSamples(const std::vector<Sample>& got, const std::vector<Sample>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    REQUIRE(got[i].t == want[i].t);
+    REQUIRE(got[i].v == want[i].v);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("MergeIterator NextBatch yields what Next yields, merged or concatenated", "[storage]") {
@@ -136,12 +145,10 @@ TEST_CASE("MergeIterator NextBatch yields what Next yields, merged or concatenat
     CHECK(bulk.NextBatch(batch) == 0);
     REQUIRE(bulk.Err().ok());
     INFO("round " << round);
-    REQUIRE(got.size() == want.size());
-    for (size_t i = 0; i < want.size(); ++i) {
-      REQUIRE(got[i].t == want[i].t);
-      REQUIRE(got[i].v == want[i].v);
-      REQUIRE(got[i].t >= mint);
-      REQUIRE(got[i].t <= maxt);
+    RequireSameSamples(got, want);
+    for (const Sample& x : got) {
+      REQUIRE(x.t >= mint);
+      REQUIRE(x.t <= maxt);
     }
   }
 }
@@ -227,11 +234,7 @@ TEST_CASE("MergeIterator batches over back-to-back chunks equal Next, overlaps n
     std::vector<Sample> got = DrainBatches(bulk, static_cast<size_t>(rng() % 200) + 1);
     REQUIRE(bulk.Err().ok());
     INFO("round " << round);
-    REQUIRE(got.size() == want.size());
-    for (size_t i = 0; i < want.size(); ++i) {
-      REQUIRE(got[i].t == want[i].t);
-      REQUIRE(got[i].v == want[i].v);
-    }
+    RequireSameSamples(got, want);
   }
 }
 
