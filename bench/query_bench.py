@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Query latency and read-back exactness against a Prometheus-compatible query API.
 
-  query_bench.py latency --url http://127.0.0.1:PORT --meta DIR/meta.json [--runs 10]
+  query_bench.py latency --url [NAME=]http://127.0.0.1:PORT [--url NAME=URL ...]
+                         --meta DIR/meta.json [--runs 10]
                          [--queries basic|dashboard|rollup] [--budget S]
   query_bench.py verify  --url http://127.0.0.1:PORT --meta DIR/meta.json --expect DIR/expect.tsv
 
 Both print one JSON object. Latency: one untimed warm-up, then `runs` timed runs of each query
 (whole response read, not parsed); median and nearest-rank p95 in ms, plus the series and point
-counts of the answer so results can be compared across servers. `basic` is six queries over
+counts of the answer so results can be compared across servers. Several --url NAME=URL are
+measured interleaved, each round sending the query once to every server, and the output has
+one object per NAME under "servers". `basic` is six queries over
 the data's span less 10 minutes at each end; `dashboard` is what a node_exporter dashboard
 sends over 24 h (and 1 h / 6 h) ranges ending 10 minutes before the data's end, with start and
 end aligned to the step as Grafana aligns them; `rollup` (workload R) is five queries over the
@@ -220,57 +223,95 @@ def percentile(sorted_values, p):
   return sorted_values[rank - 1]
 
 
+def median(sorted_values):
+  n = len(sorted_values)
+  return (sorted_values[(n - 1) // 2] if n % 2
+          else (sorted_values[n // 2 - 1] + sorted_values[n // 2]) / 2)
+
+
 def latency(args, meta):
-  """Times every query of the set; the budget is shared out so every query gets its turn."""
-  client = Client(args.url, args.timeout)
+  """Times every query of the set on every server; the budget is shared out so every query gets
+  its turn.
+
+  With several servers the runs are interleaved: after one warm-up on each, every round sends
+  the query once to each server in turn (the first server of a round rotates), so that all of
+  them are measured through the same minutes of a shared machine's load instead of one after
+  another."""
+  servers = []  # (name, client)
+  for i, spec in enumerate(args.url):
+    name, sep, url = spec.partition('=')
+    if not sep:
+      name, url = f'server{i}', spec
+    servers.append((name, Client(url, args.timeout)))
   plan = query_plan(meta, args.queries)
-  out = []
+  out = {name: [] for name, _ in servers}
   deadline = time.monotonic() + args.budget
   for i, (label, path, params, extra) in enumerate(plan):
-    entry = {'query': label, **extra}
-    # This query's share of what is left of the budget; at least 3 timed runs fit in it
-    # unless the whole budget is gone.
+    # This query's share of what is left of the budget; at least 3 timed runs of every server
+    # fit in it unless the whole budget is gone.
     share_end = time.monotonic() + (deadline - time.monotonic()) / (len(plan) - i)
-    try:
-      status, body = client.get(path, params)  # warm-up
+    entries, times, live = {}, {}, []
+    for name, client in servers:
+      entry = {'query': label, **extra}
+      entries[name] = entry
+      try:
+        status, body = client.get(path, params)  # warm-up
+      except (OSError, http.client.HTTPException) as e:
+        entry['error'] = f'{type(e).__name__}: {e}'
+        continue
       series, points, err = count_answer(body)
       entry.update({'http_status': status, 'series': series, 'points': points})
-      tiers = []  # X-Strata-Tier values seen, in order of first appearance
-
-      def note_tier():
-        t = client.last_headers.get('x-strata-tier')
-        if t is not None and t not in tiers:
-          tiers.append(t)
-        if tiers:
-          entry['tier'] = ', '.join(tiers)
-      note_tier()
+      note_tier(entry, client)
       if err or status != 200:
         entry['error'] = err or f'HTTP {status}'
-        out.append(entry)
         continue
-      times = []
-      for _ in range(args.runs):
-        now = time.monotonic()
-        if now > deadline or (len(times) >= 3 and now > share_end):
-          break
-        t0 = time.perf_counter()
-        status, body = client.get(path, params)
-        times.append((time.perf_counter() - t0) * 1000.0)
-        note_tier()
+      times[name] = []
+      live.append((name, client))
+    for r in range(args.runs):
+      now = time.monotonic()
+      if not live or now > deadline or (r >= 3 and now > share_end):
+        break
+      turn = live[r % len(live):] + live[:r % len(live)]
+      for name, client in turn:
+        if 'error' in entries[name]:
+          continue
+        try:
+          t0 = time.perf_counter()
+          status, _ = client.get(path, params)
+          elapsed = (time.perf_counter() - t0) * 1000.0
+        except (OSError, http.client.HTTPException) as e:
+          entries[name]['error'] = f'{type(e).__name__}: {e}'
+          continue
+        note_tier(entries[name], client)
         if status != 200:
-          entry['error'] = f'HTTP {status}'
-          break
-      if not times:
+          entries[name]['error'] = f'HTTP {status}'
+          continue
+        times[name].append(elapsed)
+    for name, _ in servers:
+      entry = entries[name]
+      ts = sorted(times.get(name) or [])
+      if ts:
+        entry.update({'runs': len(ts), 'median_ms': median(ts), 'p95_ms': percentile(ts, 95)})
+      elif 'error' not in entry:
         entry['error'] = 'time budget exhausted'
-      else:
-        times.sort()
-        entry.update({'runs': len(times), 'median_ms': times[(len(times) - 1) // 2] if len(times) % 2
-                      else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2,
-                      'p95_ms': percentile(times, 95)})
-    except (OSError, http.client.HTTPException) as e:
-      entry['error'] = f'{type(e).__name__}: {e}'
-    out.append(entry)
-  return {'query_set': args.queries, 'queries': out}
+      if len(servers) > 1:
+        entry['interleaved_with'] = [n for n, _ in servers if n != name]
+      out[name].append(entry)
+  if len(servers) == 1:
+    return {'query_set': args.queries, 'queries': out[servers[0][0]]}
+  return {'query_set': args.queries,
+          'servers': {name: {'query_set': args.queries, 'queries': qs} for name, qs in out.items()}}
+
+
+def note_tier(entry, client):
+  """Adds the X-Strata-Tier values seen so far, in order of first appearance, to `entry`."""
+  t = client.last_headers.get('x-strata-tier')
+  if t is None:
+    return
+  tiers = entry['tier'].split(', ') if 'tier' in entry else []
+  if t not in tiers:
+    tiers.append(t)
+  entry['tier'] = ', '.join(tiers)
 
 
 def bits(x):
@@ -278,7 +319,7 @@ def bits(x):
 
 
 def verify(args, meta):
-  client = Client(args.url, args.timeout)
+  client = Client(args.url[0], args.timeout)
   expected = {}
   with open(args.expect) as f:
     for line in f:
@@ -325,7 +366,8 @@ def verify(args, meta):
 def main():
   ap = argparse.ArgumentParser()
   ap.add_argument('mode', choices=['latency', 'verify'])
-  ap.add_argument('--url', required=True)
+  ap.add_argument('--url', required=True, action='append',
+                  help='the server; for latency, repeat as NAME=URL to interleave several')
   ap.add_argument('--meta', required=True)
   ap.add_argument('--expect')
   ap.add_argument('--runs', type=int, default=10)
@@ -336,6 +378,8 @@ def main():
   with open(args.meta) as f:
     meta = json.load(f)
   args.runs = max(1, min(args.runs, 100))
+  if args.mode == 'verify' and len(args.url) != 1:
+    sys.exit('verify takes one --url')
   result = latency(args, meta) if args.mode == 'latency' else verify(args, meta)
   json.dump(result, sys.stdout)
   print()

@@ -373,7 +373,8 @@ def render(results, meta, command):
                f'series/points, to show the servers answered the same question. Range '
                f'{hours_minutes(meta["end_ms"] - meta["start_ms"] - 1_200_000)} (10 min inside each '
                f'end of the data) at 60 s step unless noted; the raw series is an instant query '
-               f'of a range vector over the whole {hours_minutes(meta["end_ms"] - meta["start_ms"])}.')
+               f'of a range vector over the whole {hours_minutes(meta["end_ms"] - meta["start_ms"])}.'
+               f'{interleave_note(results)}')
   lines.append('')
   qservers = [s for s in ('vm', 'prometheus', 'strata') if s in results]
   qheader = '| query | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in qservers)
@@ -415,6 +416,18 @@ TARGET_P95_MS = 500.0      # p95 of every 24 h range query, cache off
 DAY_S = 86400
 
 
+def interleave_note(results):
+  """How the query servers' runs were ordered, as a sentence (with a leading space)."""
+  names = [TITLES[s].replace(' rw', '') for s in ('vm', 'prometheus', 'strata')
+           if (results.get(s) or {}).get('queries_interleaved')]
+  if len(names) < 2:
+    return ' Each server was queried alone, one after another.'
+  return (f' The runs were interleaved over {", ".join(names)}: every server was loaded and '
+          f'measured alone, then stopped; in the query phase each round sends the query once to '
+          f'each server in turn, so that all of them meet the same minutes of the shared '
+          f'machine\'s load.')
+
+
 def find_query(r, label):
   for q in (r or {}).get('queries') or []:
     if q['query'] == label:
@@ -438,7 +451,7 @@ def render_dashboard(results, meta):
       f'off: every request carries `nocache=1`, VictoriaMetrics also runs with '
       f'`-search.disableCache`, Prometheus has no result cache. Ranges end 10 minutes before the '
       f'data ends, start and end aligned to the step. "answer" is series/points of strata\'s '
-      f'answer; a peer that answered with other counts is named.')
+      f'answer; a peer that answered with other counts is named.{interleave_note(results)}')
   lines.append('')
   head = '| query [range, step] | ' + ' | '.join(TITLES[s].replace(' rw', '') for s in qservers)
   head += ''.join(f' | strata ÷ {TITLES[p].replace(" rw", "")}' for p in peers)

@@ -193,16 +193,34 @@ log "results of this run: $RES"
 # ---- server lifecycle --------------------------------------------------------------------
 SERVER_PID=""
 SERVER_DIR=""
-cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
+stop_pid() {
+  local pid=$1
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -CONT "$pid" 2>/dev/null || true  # a held (stopped) server acts on TERM only when running
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_pid "$SERVER_PID"
   SERVER_PID=""
   if [[ -n "$SERVER_DIR" ]]; then rm -rf "$SERVER_DIR"; SERVER_DIR=""; fi
 }
-trap cleanup EXIT
+# Servers held for the interleaved query phase (see run_held_queries): parallel arrays.
+HELD_NAMES=()
+HELD_PIDS=()
+HELD_DIRS=()
+HELD_URLS=()
+cleanup_held() {
+  local i
+  for i in "${!HELD_PIDS[@]}"; do
+    stop_pid "${HELD_PIDS[$i]}"
+    rm -rf "${HELD_DIRS[$i]}"
+  done
+  HELD_NAMES=(); HELD_PIDS=(); HELD_DIRS=(); HELD_URLS=()
+}
+trap 'cleanup; cleanup_held' EXIT
 trap 'exit 130' INT TERM
 
 free_port() {
@@ -223,11 +241,11 @@ hwm_bytes() { awk '/^VmHWM:/ {print $2 * 1024}' "/proc/$1/status"; }
 # Waits until the server uses under 3% of a core over a second (background flushes and merges
 # done), at most $1 seconds.
 settle() {
-  local limit=$1 prev cur
-  prev=$(cpu_s "$SERVER_PID")
+  local limit=$1 pid=${2:-$SERVER_PID} prev cur
+  prev=$(cpu_s "$pid")
   for _ in $(seq 1 "$limit"); do
     sleep 1
-    cur=$(cpu_s "$SERVER_PID")
+    cur=$(cpu_s "$pid")
     if python3 -c "import sys; sys.exit(0 if $cur - $prev < 0.03 else 1)"; then return 0; fi
     prev=$cur
   done
@@ -385,10 +403,15 @@ print(max(0, int(sys.argv[1]) - rollups))' "$flushed") || merged=$flushed ;;
   local rss_load
   rss_load=$(hwm_bytes "$SERVER_PID")
 
-  log "$name: queries ($RUNS warm runs each)"
-  python3 "$BENCH/query_bench.py" latency --url "$url" --meta "$DATA/meta.json" --runs "$RUNS" \
-    --queries "$QUERIES" --budget "$QUERY_BUDGET" >"$RES/$name.queries.json" ||
-    log "$name: query run failed"
+  local held=0
+  if is_interleaved "$name"; then
+    held=1
+  else
+    log "$name: queries ($RUNS warm runs each)"
+    python3 "$BENCH/query_bench.py" latency --url "$url" --meta "$DATA/meta.json" --runs "$RUNS" \
+      --queries "$QUERIES" --budget "$QUERY_BUDGET" >"$RES/$name.queries.json" ||
+      log "$name: query run failed"
+  fi
   python3 "$BENCH/query_bench.py" verify --url "$url" --meta "$DATA/meta.json" \
     --expect "$DATA/expect.tsv" >"$RES/$name.verify.json" || log "$name: verify failed"
   local rss_end
@@ -419,7 +442,66 @@ out = {"name": name, "version": version, "samples": samples, "load": load("load"
 with open(os.path.join(res, f"{name}.json"), "w") as f:
     json.dump(out, f, indent=1)
 PY
+  if [[ $held == 1 ]]; then
+    # Stopped (SIGSTOP: no CPU, memory kept) until every server is loaded; its queries run in
+    # run_held_queries, interleaved with the other servers'.
+    log "$name: held for the interleaved query phase"
+    kill -STOP "$SERVER_PID"
+    HELD_NAMES+=("$name"); HELD_PIDS+=("$SERVER_PID"); HELD_DIRS+=("$SERVER_DIR"); HELD_URLS+=("$url")
+    SERVER_PID=""; SERVER_DIR=""
+    return 0
+  fi
   cleanup
+}
+
+# The servers whose queries the tables compare (VictoriaMetrics, Prometheus and strata, each
+# over remote_write) are queried together when a run has two or more of them: each is loaded
+# and measured alone, then stopped, and the query phase sends every query to each in turn (see
+# query_bench.py), so that a shared machine's slow and fast minutes fall on all of them alike.
+QUERY_SERVERS=0
+for s in ${SERVERS//,/ }; do
+  case "$s" in vm|prometheus|strata) QUERY_SERVERS=$((QUERY_SERVERS + 1)) ;; esac
+done
+is_interleaved() {
+  [[ $QUERY_SERVERS -ge 2 ]] && case "$1" in vm|prometheus|strata) true ;; *) false ;; esac
+}
+
+# run_held_queries: resumes the held servers, lets them settle, runs the query set interleaved
+# over all of them (the budget is per server, as for a lone server), and adds each server's
+# latencies and peak RSS to its results.
+run_held_queries() {
+  [[ ${#HELD_PIDS[@]} -gt 0 ]] || return 0
+  local i args=()
+  for i in "${!HELD_PIDS[@]}"; do kill -CONT "${HELD_PIDS[$i]}"; done
+  for i in "${!HELD_PIDS[@]}"; do
+    settle 60 "${HELD_PIDS[$i]}"
+    args+=(--url "${HELD_NAMES[$i]}=${HELD_URLS[$i]}")
+  done
+  log "queries, interleaved over ${HELD_NAMES[*]} ($RUNS warm runs each)"
+  python3 "$BENCH/query_bench.py" latency "${args[@]}" --meta "$DATA/meta.json" --runs "$RUNS" \
+    --queries "$QUERIES" --budget "$((QUERY_BUDGET * ${#HELD_PIDS[@]}))" \
+    >"$RES/interleaved.queries.json" || log "interleaved query run failed"
+  for i in "${!HELD_PIDS[@]}"; do
+    python3 - "$RES" "${HELD_NAMES[$i]}" "$(hwm_bytes "${HELD_PIDS[$i]}")" <<'PY'
+import json, os, sys
+res, name, rss_end = sys.argv[1:]
+try:
+    with open(os.path.join(res, "interleaved.queries.json")) as f:
+        mine = json.load(f)["servers"][name]
+except (OSError, ValueError, KeyError):
+    mine = {}
+with open(os.path.join(res, f"{name}.queries.json"), "w") as f:
+    json.dump(mine, f)
+p = os.path.join(res, f"{name}.json")
+with open(p) as f:
+    out = json.load(f)
+out.update({"queries": mine.get("queries"), "query_set": mine.get("query_set"),
+            "queries_interleaved": True, "rss_peak_end_bytes": float(rss_end)})
+with open(p, "w") as f:
+    json.dump(out, f, indent=1)
+PY
+  done
+  cleanup_held
 }
 
 # run_statsd: StatsD over UDP into a fresh strata (flush every second); statsd_bench.py raises
@@ -574,7 +656,66 @@ out = {"name": name, "version": version, "samples": int(samples), "load": load("
 with open(os.path.join(res, f"{name}.json"), "w") as f:
     json.dump(out, f, indent=1)
 PY
+  if [[ $held == 1 ]]; then
+    # Stopped (SIGSTOP: no CPU, memory kept) until every server is loaded; its queries run in
+    # run_held_queries, interleaved with the other servers'.
+    log "$name: held for the interleaved query phase"
+    kill -STOP "$SERVER_PID"
+    HELD_NAMES+=("$name"); HELD_PIDS+=("$SERVER_PID"); HELD_DIRS+=("$SERVER_DIR"); HELD_URLS+=("$url")
+    SERVER_PID=""; SERVER_DIR=""
+    return 0
+  fi
   cleanup
+}
+
+# The servers whose queries the tables compare (VictoriaMetrics, Prometheus and strata, each
+# over remote_write) are queried together when a run has two or more of them: each is loaded
+# and measured alone, then stopped, and the query phase sends every query to each in turn (see
+# query_bench.py), so that a shared machine's slow and fast minutes fall on all of them alike.
+QUERY_SERVERS=0
+for s in ${SERVERS//,/ }; do
+  case "$s" in vm|prometheus|strata) QUERY_SERVERS=$((QUERY_SERVERS + 1)) ;; esac
+done
+is_interleaved() {
+  [[ $QUERY_SERVERS -ge 2 ]] && case "$1" in vm|prometheus|strata) true ;; *) false ;; esac
+}
+
+# run_held_queries: resumes the held servers, lets them settle, runs the query set interleaved
+# over all of them (the budget is per server, as for a lone server), and adds each server's
+# latencies and peak RSS to its results.
+run_held_queries() {
+  [[ ${#HELD_PIDS[@]} -gt 0 ]] || return 0
+  local i args=()
+  for i in "${!HELD_PIDS[@]}"; do kill -CONT "${HELD_PIDS[$i]}"; done
+  for i in "${!HELD_PIDS[@]}"; do
+    settle 60 "${HELD_PIDS[$i]}"
+    args+=(--url "${HELD_NAMES[$i]}=${HELD_URLS[$i]}")
+  done
+  log "queries, interleaved over ${HELD_NAMES[*]} ($RUNS warm runs each)"
+  python3 "$BENCH/query_bench.py" latency "${args[@]}" --meta "$DATA/meta.json" --runs "$RUNS" \
+    --queries "$QUERIES" --budget "$((QUERY_BUDGET * ${#HELD_PIDS[@]}))" \
+    >"$RES/interleaved.queries.json" || log "interleaved query run failed"
+  for i in "${!HELD_PIDS[@]}"; do
+    python3 - "$RES" "${HELD_NAMES[$i]}" "$(hwm_bytes "${HELD_PIDS[$i]}")" <<'PY'
+import json, os, sys
+res, name, rss_end = sys.argv[1:]
+try:
+    with open(os.path.join(res, "interleaved.queries.json")) as f:
+        mine = json.load(f)["servers"][name]
+except (OSError, ValueError, KeyError):
+    mine = {}
+with open(os.path.join(res, f"{name}.queries.json"), "w") as f:
+    json.dump(mine, f)
+p = os.path.join(res, f"{name}.json")
+with open(p) as f:
+    out = json.load(f)
+out.update({"queries": mine.get("queries"), "query_set": mine.get("query_set"),
+            "queries_interleaved": True, "rss_peak_end_bytes": float(rss_end)})
+with open(p, "w") as f:
+    json.dump(out, f, indent=1)
+PY
+  done
+  cleanup_held
 }
 
 # run_live_phase: a fresh strata receives workload L (A's fleet, recent timestamps) paced at
@@ -658,6 +799,7 @@ else
   for s in "${server_list[@]}"; do
     if [[ $s == strata-statsd ]]; then run_statsd; else run_server "$s"; fi
   done
+  run_held_queries
 fi
 
 # ---- report ------------------------------------------------------------------------------
