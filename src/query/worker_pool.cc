@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace strata::query {
 
 struct WorkerPool::Loop {
@@ -26,7 +30,7 @@ struct WorkerPool::Loop {
   }
 };
 
-WorkerPool::WorkerPool(size_t threads) {
+WorkerPool::WorkerPool(size_t threads, std::chrono::microseconds spin) : spin_(spin) {
   threads_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
@@ -36,12 +40,31 @@ WorkerPool::~WorkerPool() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  stopping_.store(true);
   cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
+void WorkerPool::Spin() {
+  spinning_.fetch_add(1);
+  const auto deadline = std::chrono::steady_clock::now() + spin_;
+  while (queued_.load(std::memory_order_acquire) == 0 && !stopping_.load(std::memory_order_relaxed)) {
+    for (int i = 0; i < 64; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+      _mm_pause();
+#else
+      std::this_thread::yield();
+#endif
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  spinning_.fetch_sub(1);
+}
+
 void WorkerPool::Run() {
+  bool worked = false;
   while (true) {
+    if (worked && spin_.count() > 0) Spin();
     std::shared_ptr<Loop> loop;
     {
       std::unique_lock lock(mu_);
@@ -49,8 +72,10 @@ void WorkerPool::Run() {
       if (queue_.empty()) return;
       loop = std::move(queue_.front());
       queue_.pop_front();
+      queued_.fetch_sub(1);
     }
     loop->Work();
+    worked = true;
   }
 }
 
@@ -64,14 +89,22 @@ void WorkerPool::ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
   loop->n = n;
   loop->fn = &fn;
   size_t helpers = std::min(threads_.size(), n - 1);
+  size_t queued;
   {
     std::lock_guard lock(mu_);
     for (size_t i = 0; i < helpers; ++i) queue_.push_back(loop);
+    queued = queued_.fetch_add(helpers) + helpers;
   }
-  if (helpers == 1) {
-    cv_.notify_one();
-  } else {
-    cv_.notify_all();
+  // Polling workers take their part without a wake-up; a worker that stops polling decrements
+  // spinning_ before it takes mu_ to look at the queue, so either it sees this loop or this
+  // load sees it gone and wakes sleepers for the rest.
+  size_t spinning = spinning_.load();
+  if (queued > spinning) {
+    if (queued - spinning == 1) {
+      cv_.notify_one();
+    } else {
+      cv_.notify_all();
+    }
   }
   loop->Work();
   std::unique_lock lock(loop->mu);

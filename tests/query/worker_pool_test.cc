@@ -1,6 +1,8 @@
 #include "query/worker_pool.h"
 
 #include <atomic>
+#include <chrono>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -41,6 +43,37 @@ TEST_CASE("Concurrent loops on one pool each complete", "[query][worker_pool]") 
   }
   for (auto& t : callers) t.join();
   CHECK(total.load() == 4 * 20 * 50);
+}
+
+// Each loop of two iterations only finishes in time when both run at once, so every loop needs
+// the worker: polling (the loop comes within the spin), asleep (it comes later), or just
+// between the two. A lost wake-up shows as a loop that gives up waiting for its partner.
+TEST_CASE("A polling or sleeping worker takes every loop", "[query][worker_pool]") {
+  using std::chrono::microseconds;
+  std::mt19937 rng(7);
+  for (auto spin : {microseconds(0), microseconds(50), microseconds(10'000'000)}) {
+    CAPTURE(spin.count());
+    WorkerPool pool(1, spin);
+    int paired = 0;
+    for (int round = 0; round < 60; ++round) {
+      std::this_thread::sleep_for(microseconds(rng() % 150));
+      std::atomic<int> started{0};
+      std::atomic<bool> both{true};
+      pool.ParallelFor(2, [&](size_t) {
+        started.fetch_add(1);
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (started.load() < 2) {
+          if (std::chrono::steady_clock::now() > give_up) {
+            both = false;
+            return;
+          }
+          std::this_thread::yield();
+        }
+      });
+      paired += both.load();
+    }
+    CHECK(paired == 60);
+  }
 }
 
 }  // namespace
