@@ -5,18 +5,13 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
-#include <sys/socket.h>
-#include <sys/uio.h>
-
-#include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
 
-#include "query_pool.h"
 #include "strata/base/log.h"
 
 namespace strata::http {
@@ -59,8 +54,16 @@ struct Server::Impl {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   size_t next_context = 0;
-  // Declared after the contexts: destroyed (its tasks with their connections) before them.
-  QueryPool query_pool;
+  // The query threads: one io_context run by all of them. A connection moves here with its
+  // first kQuery request (see MoveToQueryThreads) and is served here from then on, each
+  // connection on its own strand: the thread that epoll wakes for a request runs the query and
+  // writes the answer, and an idle query thread watches the other sockets meanwhile. So a
+  // query costs no hand-off between threads (waking a second thread on an idle core costs a
+  // quarter of a millisecond on a small virtual machine), and a heavy query still never runs
+  // on an I/O thread, where it would stall ingest.
+  asio::io_context query_context;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> query_guard;
+  int query_thread_count;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
@@ -69,7 +72,9 @@ struct Server::Impl {
       : options(std::move(o)),
         router(std::move(r)),
         metrics(m),
-        query_pool(Threads(options.query_threads), std::chrono::microseconds(options.query_spin_us)) {
+        query_context(Threads(options.query_threads)),
+        query_guard(asio::make_work_guard(query_context)),
+        query_thread_count(Threads(options.query_threads)) {
     int n = Threads(options.io_threads);
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -96,7 +101,8 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true));
       auto conn = std::make_shared<Connection>(std::move(socket));
       asio::co_spawn(conn->socket.get_executor(), Watchdog(conn), asio::detached);
-      asio::co_spawn(conn->socket.get_executor(), Session(conn), asio::detached);
+      asio::co_spawn(conn->socket.get_executor(), Session(conn, false, beast::flat_buffer{}, std::nullopt),
+                     asio::detached);
     }
   }
 
@@ -226,52 +232,69 @@ struct Server::Impl {
     co_return beast::error_code{};
   }
 
-  asio::awaitable<void> Session(std::shared_ptr<Connection> conn) {
-    beast::flat_buffer buffer;
+  // A request read on an I/O thread that moves, with its connection, to the query threads.
+  struct Pending {
+    Request req;
+    std::chrono::steady_clock::time_point start;
+  };
+
+  // Serves one connection until it closes: on an I/O thread (on_query_threads false) until its
+  // first kQuery request, which moves it to the query threads; there, every request is served
+  // on a query thread. `first` is a request already read (the one that moved the connection),
+  // `buffer` what was read after it.
+  asio::awaitable<void> Session(std::shared_ptr<Connection> conn, bool on_query_threads,
+                                beast::flat_buffer buffer, std::optional<Pending> first) {
     Admission admission(metrics->inflight_body_bytes(), options.max_inflight_body_bytes);
     for (;;) {
       admission.Release();
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.max_body_bytes);
-      parser.header_limit(64 * 1024);
-      conn->ExpiresAfter(options.read_timeout);
       Request req;
-      beast::error_code ec = co_await ReadRequest(*conn, buffer, parser, &admission, &req);
-      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
-          ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor) {
-        break;
-      }
-      if (ec == bhttp::error::body_limit) {
-        Request head = parser.is_header_done() ? parser.release() : Request{};
-        head.keep_alive(false);
-        co_await Write(*conn, ErrorResponse(head, 413, "bad_data",
-                                            fmt::format("request body exceeds the limit of {} bytes "
-                                                        "(server.max_body_bytes)",
-                                                        options.max_body_bytes)));
-        co_await LingeringClose(*conn);
-        break;
-      }
-      if (ec == asio::error::no_buffer_space) {
-        metrics->AddThrottled();
-        Request head = parser.is_header_done() ? parser.release() : Request{};
-        head.keep_alive(false);
-        Response res = ErrorResponse(head, 429, "unavailable",
-                                     "too many request bytes in flight (server.max_inflight_body_bytes); "
-                                     "retry later");
-        res.set(bhttp::field::retry_after, "1");
-        co_await Write(*conn, std::move(res));
-        co_await LingeringClose(*conn);
-        break;
-      }
-      if (ec) {
-        Request bad;
-        bad.version(11);
-        bad.keep_alive(false);
-        co_await Write(*conn, ErrorResponse(bad, 400, "bad_data", "malformed HTTP request: " + ec.message()));
-        break;
+      auto start = std::chrono::steady_clock::now();
+      if (first) {
+        req = std::move(first->req);
+        start = first->start;
+        first.reset();
+      } else {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.body_limit(options.max_body_bytes);
+        parser.header_limit(64 * 1024);
+        conn->ExpiresAfter(options.read_timeout);
+        beast::error_code ec = co_await ReadRequest(*conn, buffer, parser, &admission, &req);
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor) {
+          break;
+        }
+        if (ec == bhttp::error::body_limit) {
+          Request head = parser.is_header_done() ? parser.release() : Request{};
+          head.keep_alive(false);
+          co_await Write(*conn, ErrorResponse(head, 413, "bad_data",
+                                              fmt::format("request body exceeds the limit of {} bytes "
+                                                          "(server.max_body_bytes)",
+                                                          options.max_body_bytes)));
+          co_await LingeringClose(*conn);
+          break;
+        }
+        if (ec == asio::error::no_buffer_space) {
+          metrics->AddThrottled();
+          Request head = parser.is_header_done() ? parser.release() : Request{};
+          head.keep_alive(false);
+          Response res = ErrorResponse(head, 429, "unavailable",
+                                       "too many request bytes in flight (server.max_inflight_body_bytes); "
+                                       "retry later");
+          res.set(bhttp::field::retry_after, "1");
+          co_await Write(*conn, std::move(res));
+          co_await LingeringClose(*conn);
+          break;
+        }
+        if (ec) {
+          Request bad;
+          bad.version(11);
+          bad.keep_alive(false);
+          co_await Write(*conn, ErrorResponse(bad, 400, "bad_data", "malformed HTTP request: " + ec.message()));
+          break;
+        }
+        start = std::chrono::steady_clock::now();
       }
       conn->ExpiresNever();
-      auto start = std::chrono::steady_clock::now();
       RequestContext ctx;
       std::string_view rid = req["X-Request-ID"];
       ctx.request_id = rid.empty() ? NewRequestId() : std::string(rid.substr(0, 128));
@@ -284,13 +307,10 @@ struct Server::Impl {
         ctx.params.AddEncoded(req.body());
       }
       auto match = router.Find(req.method(), ctx.path);
-      if (match.route != nullptr && match.route->pool == Pool::kQuery) {
-        ctx.path_params = std::move(match.path_params);
-        bool pipelined = buffer.size() != 0;
-        auto [written, keep_alive] =
-            co_await RunQuery(conn, std::move(req), std::move(ctx), *match.route, start, pipelined);
-        if (!written || !keep_alive) break;
-        continue;
+      const bool query_route = match.route != nullptr && match.route->pool == Pool::kQuery;
+      if (query_route && !on_query_threads) {
+        MoveToQueryThreads(*conn, std::move(buffer), Pending{std::move(req), start});
+        co_return;  // the socket is the query threads' now: neither shut down nor closed here
       }
       Response res;
       size_t route_index = router.routes().size();
@@ -302,7 +322,7 @@ struct Server::Impl {
       } else {
         route_index = match.route->index;
         ctx.path_params = std::move(match.path_params);
-        res = RunHandler(req, *match.route, ctx);
+        res = query_route ? RunWatched(*conn, req, *match.route, ctx) : RunHandler(req, *match.route, ctx);
       }
       Finish(req, ctx, route_index, start, res);
       bool keep_alive = res.keep_alive();
@@ -315,142 +335,49 @@ struct Server::Impl {
     conn->Close();
   }
 
-  // One request of a kQuery route, run on the query pool. The worker writes the answer itself
-  // when the socket takes it whole (no hop back to the I/O thread before the client has its
-  // answer). Meanwhile the session peeks at the socket: data is the client's next request (the
-  // answer is out) or a pipelined one; end of stream or an error means the client left, and the
-  // query is cancelled. The session is woken explicitly only when it must act: the answer did
-  // not fit the socket, the connection closes, pipelined bytes are already buffered, or the
-  // peek returned while the query still ran.
-  struct QueryJob {
-    enum State : int { kRunning, kDone, kSessionWaiting };
-
-    QueryJob(std::shared_ptr<Connection> c, Request r, RequestContext x, const Route& rt,
-             std::chrono::steady_clock::time_point st, bool wake)
-        : conn(std::move(c)), req(std::move(r)), ctx(std::move(x)), route(rt), start(st),
-          wake_always(wake), done_event(conn->socket.get_executor()) {}
-
-    std::shared_ptr<Connection> conn;
-    Request req;
-    RequestContext ctx;
-    const Route& route;
-    std::chrono::steady_clock::time_point start;
-    bool wake_always;  // the session cannot rely on the client sending more to resume
-    // Written by the worker before state becomes kDone, read by the session after.
-    Response res;
-    std::string head;  // status line and fields
-    size_t sent = 0;   // bytes of head and body the worker wrote
-    bool send_failed = false;
-    bool keep_alive = false;
-    std::atomic<int> state{kRunning};
-    // The session's (I/O thread's) only.
-    asio::steady_timer done_event;
-    bool waiting_socket = false;
-    bool waiting_event = false;
-    char peek_byte = 0;
-
-    size_t total() const { return head.size() + res.body().size(); }
-  };
-
-  static void SerializeHead(Response& res, std::string* head) {
-    bhttp::serializer<false, bhttp::string_body> sr{res};
-    sr.split(true);
+  // Hands the connection to the query threads: the socket's descriptor moves to a new socket
+  // on its own strand of the query context, with the request already read and the bytes
+  // buffered after it; the I/O thread's watchdog ends.
+  void MoveToQueryThreads(Connection& conn, beast::flat_buffer buffer, Pending first) {
     beast::error_code ec;
-    while (!ec && !sr.is_header_done()) {
-      size_t n = 0;
-      sr.next(ec, [&](beast::error_code&, const auto& buffers) {
-        for (auto b : beast::buffers_range_ref(buffers)) head->append(static_cast<const char*>(b.data()), b.size());
-        n = beast::buffer_bytes(buffers);
-      });
-      if (!ec) sr.consume(n);
-    }
-  }
-
-  // Writes what the socket takes without blocking.
-  static void SendNow(QueryJob& j) {
-    const std::string& body = j.res.body();
-    int fd = j.conn->socket.native_handle();
-    while (j.sent < j.total()) {
-      iovec iov[2];
-      size_t count = 0;
-      if (j.sent < j.head.size()) {
-        iov[count++] = {j.head.data() + j.sent, j.head.size() - j.sent};
-        if (!body.empty()) iov[count++] = {const_cast<char*>(body.data()), body.size()};
-      } else {
-        size_t off = j.sent - j.head.size();
-        iov[count++] = {const_cast<char*>(body.data() + off), body.size() - off};
-      }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = count;
-      ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        j.sent += static_cast<size_t>(n);
-        continue;
-      }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) j.send_failed = true;
+    auto protocol = conn.socket.local_endpoint(ec).protocol();
+    int fd = ec ? -1 : conn.socket.release(ec);
+    conn.closed = true;
+    conn.timer.cancel();
+    if (ec || fd < 0) {
+      log::Warn("cannot move a connection to the query threads", {{"error", ec.message()}});
+      conn.Close();
       return;
     }
+    auto strand = asio::make_strand(query_context);
+    auto moved = std::make_shared<Connection>(tcp::socket(strand, protocol, fd));
+    asio::co_spawn(strand, Watchdog(moved), asio::detached);
+    asio::co_spawn(strand, Session(moved, true, std::move(buffer), std::move(first)), asio::detached);
   }
 
-  // The worker's part of a QueryJob.
-  void RunQueryJob(const std::shared_ptr<QueryJob>& job) {
-    QueryJob& j = *job;
-    j.res = RunHandler(j.req, j.route, j.ctx);
-    Finish(j.req, j.ctx, j.route.index, j.start, j.res);
-    j.res.prepare_payload();
-    j.keep_alive = j.res.keep_alive();
-    SerializeHead(j.res, &j.head);
-    SendNow(j);
-    bool complete = !j.send_failed && j.sent == j.total();
-    if (complete) j.conn->ExpiresAfter(options.read_timeout);  // idle until the next request
-    int prev = j.state.exchange(QueryJob::kDone, std::memory_order_acq_rel);
-    if (prev == QueryJob::kSessionWaiting || !complete || !j.keep_alive || j.wake_always) {
-      asio::post(j.conn->socket.get_executor(), [job] {
-        beast::error_code ignored;
-        if (job->waiting_socket) job->conn->socket.cancel(ignored);
-        if (job->waiting_event) job->done_event.cancel();
-      });
-    }
-  }
-
-  // The session's part of a QueryJob. Returns {answer written, connection stays open}.
-  asio::awaitable<std::pair<bool, bool>> RunQuery(std::shared_ptr<Connection> conn, Request req,
-                                                  RequestContext ctx, const Route& route,
-                                                  std::chrono::steady_clock::time_point start,
-                                                  bool pipelined) {
-    auto job = std::make_shared<QueryJob>(conn, std::move(req), std::move(ctx), route, start, pipelined);
-    query_pool.Submit([this, job] { RunQueryJob(job); });
-    // A peek is a read, which asio tries at once and otherwise parks on the registered
-    // descriptor (async_wait would re-arm it with an epoll_ctl each time).
-    job->waiting_socket = true;
-    auto [ec, n] = co_await conn->socket.async_receive(asio::buffer(&job->peek_byte, 1),
-                                                       tcp::socket::message_peek, as_tuple(use_awaitable));
-    job->waiting_socket = false;
-    if (job->state.load(std::memory_order_acquire) != QueryJob::kDone) {
-      if (ec || n == 0) job->ctx.cancel->Cancel();  // the client left (or the socket failed)
-      int expected = QueryJob::kRunning;
-      if (job->state.compare_exchange_strong(expected, QueryJob::kSessionWaiting, std::memory_order_acq_rel)) {
-        job->waiting_event = true;
-        job->done_event.expires_at(std::chrono::steady_clock::time_point::max());
-        co_await job->done_event.async_wait(as_tuple(use_awaitable));
-        job->waiting_event = false;
-      }
-    }
-    if (job->send_failed) co_return std::pair{false, job->keep_alive};
-    if (job->sent < job->total()) {
-      size_t head_left = job->sent < job->head.size() ? job->head.size() - job->sent : 0;
-      size_t body_off = job->sent - (job->head.size() - head_left);
-      std::array<asio::const_buffer, 2> rest{
-          asio::buffer(job->head.data() + job->head.size() - head_left, head_left),
-          asio::buffer(job->res.body().data() + body_off, job->res.body().size() - body_off)};
-      conn->ExpiresAfter(options.read_timeout);
-      auto [wec, wn] = co_await asio::async_write(conn->socket, rest, as_tuple(use_awaitable));
-      conn->ExpiresNever();
-      if (wec) co_return std::pair{false, job->keep_alive};
-    }
-    co_return std::pair{true, job->keep_alive};
+  // Runs a kQuery handler on this query thread while the socket is watched: the client's
+  // next request (data) leaves the query alone; end of stream or an error means the client
+  // left, and the query is cancelled. The watch completes on whichever query thread is idle
+  // (not on the connection's strand, which this query holds), so it is noticed while the
+  // query runs as long as another query thread is free.
+  Response RunWatched(Connection& conn, const Request& req, const Route& route, RequestContext& ctx) {
+    struct Watch {
+      std::shared_ptr<query::CancelToken> cancel;
+      std::atomic<bool> done{false};
+      char byte = 0;
+    };
+    auto watch = std::make_shared<Watch>();
+    watch->cancel = ctx.cancel;
+    conn.socket.async_receive(asio::buffer(&watch->byte, 1), tcp::socket::message_peek,
+                              asio::bind_executor(query_context.get_executor(),
+                                                  [watch](beast::error_code ec, size_t n) {
+                                                    if (!watch->done.load() && (ec || n == 0)) {
+                                                      watch->cancel->Cancel();
+                                                    }
+                                                  }));
+    Response res = RunHandler(req, route, ctx);
+    watch->done.store(true);
+    return res;
   }
 
   // After refusing a body, reads and discards what the client is still sending (bounded in
@@ -505,6 +432,9 @@ Status Server::Start() {
   for (auto& ctx : impl_->contexts) {
     impl_->threads.emplace_back([c = ctx.get()] { c->run(); });
   }
+  for (int i = 0; i < impl_->query_thread_count; ++i) {
+    impl_->threads.emplace_back([c = &impl_->query_context] { c->run(); });
+  }
   return Status::Ok();
 }
 
@@ -515,10 +445,11 @@ void Server::Stop() {
     impl_->acceptor->close(ec);
   });
   impl_->guards.clear();
+  impl_->query_guard.reset();
   for (auto& ctx : impl_->contexts) ctx->stop();
+  impl_->query_context.stop();  // a query already running finishes first
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  impl_->query_pool.Stop();
 }
 
 uint16_t Server::port() const {

@@ -63,11 +63,12 @@ std::string ReadResponse(int fd, std::string* pending, std::string* head = nullp
 struct TestServer {
   std::atomic<int> cancelled{0};
   std::atomic<bool> slow_started{false};
+  std::atomic<bool> slow_finished{false};
   Router router;
   std::unique_ptr<SelfMetrics> metrics;
   std::unique_ptr<Server> server;
 
-  explicit TestServer(int spin_us) {
+  TestServer() {
     router.Add(bhttp::verb::get, "/q", "q", Pool::kQuery, [](const Request& req, RequestContext& ctx) {
       return MakeResponse(req, 200, "answer:" + ctx.params.Get("n").value_or(""));
     });
@@ -83,6 +84,7 @@ struct TestServer {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
       if (ctx.cancel->cancelled()) cancelled.fetch_add(1);
+      slow_finished = true;
       return MakeResponse(req, 200, "late");
     });
     router.Add(bhttp::verb::get, "/io", "io", Pool::kIo,
@@ -94,7 +96,6 @@ struct TestServer {
     o.listen = "127.0.0.1:0";
     o.io_threads = 2;
     o.query_threads = 2;
-    o.query_spin_us = spin_us;
     server = std::make_unique<Server>(o, router, metrics.get());
     REQUIRE(server->Start().ok());
   }
@@ -102,25 +103,25 @@ struct TestServer {
 
 }  // namespace
 
+// The connection starts on an I/O thread (/io first), moves to the query threads with its first
+// query and keeps serving both kinds of route there.
 TEST_CASE("Query routes answer a keep-alive stream of requests in order", "[http][server]") {
-  for (int spin_us : {0, 200}) {
-    TestServer ts(spin_us);
-    int fd = Connect(ts.server->port());
-    std::string pending;
-    for (int i = 0; i < 200; ++i) {
-      SendAll(fd, "GET /" + std::string(i % 3 == 2 ? "io" : "q?n=" + std::to_string(i)) +
-                      " HTTP/1.1\r\nHost: x\r\n\r\n");
-      std::string head;
-      std::string body = ReadResponse(fd, &pending, &head);
-      CHECK(body == (i % 3 == 2 ? std::string("io") : "answer:" + std::to_string(i)));
-      CHECK(head.find("X-Request-ID: ") != std::string::npos);
-    }
-    ::close(fd);
+  TestServer ts;
+  int fd = Connect(ts.server->port());
+  std::string pending;
+  for (int i = 0; i < 200; ++i) {
+    SendAll(fd, "GET /" + std::string(i % 3 == 0 ? "io" : "q?n=" + std::to_string(i)) +
+                    " HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string head;
+    std::string body = ReadResponse(fd, &pending, &head);
+    CHECK(body == (i % 3 == 0 ? std::string("io") : "answer:" + std::to_string(i)));
+    CHECK(head.find("X-Request-ID: ") != std::string::npos);
   }
+  ::close(fd);
 }
 
 TEST_CASE("Pipelined query requests are all answered in order", "[http][server]") {
-  TestServer ts(200);
+  TestServer ts;
   int fd = Connect(ts.server->port());
   std::string burst;
   for (int i = 0; i < 5; ++i) burst += "GET /q?n=" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -134,7 +135,7 @@ TEST_CASE("Pipelined query requests are all answered in order", "[http][server]"
 }
 
 TEST_CASE("An answer larger than the socket buffer reaches a slow reader whole", "[http][server]") {
-  TestServer ts(200);
+  TestServer ts;
   int fd = Connect(ts.server->port());
   std::string pending;
   for (int round = 0; round < 2; ++round) {
@@ -150,7 +151,7 @@ TEST_CASE("An answer larger than the socket buffer reaches a slow reader whole",
 }
 
 TEST_CASE("Connection: close on a query route closes after the answer", "[http][server]") {
-  TestServer ts(0);
+  TestServer ts;
   int fd = Connect(ts.server->port());
   SendAll(fd, "GET /q?n=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::string pending;
@@ -161,7 +162,7 @@ TEST_CASE("Connection: close on a query route closes after the answer", "[http][
 }
 
 TEST_CASE("HEAD on a query route answers without a body", "[http][server]") {
-  TestServer ts(200);
+  TestServer ts;
   int fd = Connect(ts.server->port());
   SendAll(fd, "HEAD /q?n=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /q?n=2 HTTP/1.1\r\nHost: x\r\n\r\n");
   std::string pending;
@@ -171,7 +172,7 @@ TEST_CASE("HEAD on a query route answers without a body", "[http][server]") {
 }
 
 TEST_CASE("A client that disconnects cancels its running query", "[http][server]") {
-  TestServer ts(200);
+  TestServer ts;
   int fd = Connect(ts.server->port());
   SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
   for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -185,4 +186,38 @@ TEST_CASE("A client that disconnects cancels its running query", "[http][server]
   std::string pending;
   CHECK(ReadResponse(fd2, &pending) == "answer:3");
   ::close(fd2);
+}
+
+TEST_CASE("A client that disconnects during a later query on its connection cancels it",
+          "[http][server]") {
+  TestServer ts;
+  int fd = Connect(ts.server->port());
+  std::string pending;
+  SendAll(fd, "GET /q?n=1 HTTP/1.1\r\nHost: x\r\n\r\n");  // moves the connection
+  REQUIRE(ReadResponse(fd, &pending) == "answer:1");
+  SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(ts.slow_started);
+  ::close(fd);
+  for (int i = 0; i < 1000 && ts.cancelled.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(ts.cancelled.load() == 1);
+}
+
+TEST_CASE("A running query stalls neither I/O routes nor other queries", "[http][server]") {
+  TestServer ts;
+  int slow = Connect(ts.server->port());
+  SendAll(slow, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(ts.slow_started);
+  int fd = Connect(ts.server->port());
+  std::string pending;
+  for (int i = 0; i < 20; ++i) {
+    SendAll(fd, std::string(i % 2 ? "GET /q?n=x" : "GET /io") + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(ReadResponse(fd, &pending) == (i % 2 ? "answer:x" : "io"));
+  }
+  CHECK_FALSE(ts.slow_finished);  // answered while the slow query still ran (it runs 20 s)
+  ::close(fd);
+  ::close(slow);
+  for (int i = 0; i < 1000 && ts.cancelled.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(ts.cancelled.load() == 1);
 }

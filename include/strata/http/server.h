@@ -1,6 +1,7 @@
 // Server: the one HTTP listener. Accepts connections on a pool of I/O threads (one coroutine
-// per connection), runs kIo routes inline and kQuery routes on a separate query pool whose
-// workers write the answer themselves when the socket takes it whole.
+// per connection) and runs kIo routes there; a connection's first kQuery request moves the
+// connection to the query threads, which serve all its requests from then on, so a heavy
+// query never stalls ingest and a query costs no hand-off between threads.
 // Thread-safety: Start/Stop from one thread (the composition root); serving is concurrent.
 #pragma once
 
@@ -19,9 +20,6 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:9840";
   int io_threads = 0;     // 0 = hardware concurrency
   int query_threads = 0;  // 0 = hardware concurrency
-  // How long an idle query worker keeps polling for the next query before it sleeps: queries
-  // arriving within it skip a thread wake-up. 0 turns polling off.
-  int query_spin_us = 200;
   uint64_t max_body_bytes = 64ull << 20;
   // Request bodies admitted at once (from their header until their answer is written); a request
   // that would exceed it is answered 429 with Retry-After before its body is read.
