@@ -231,7 +231,7 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemS
 }
 
 Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(std::vector<head::MemSeries*> series) {
-  if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks);
+  if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
   return std::unique_ptr<SeriesSet>(
       std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, scanner_));
 }

@@ -407,7 +407,7 @@ Status Rollups::Repair() {
   if (work.empty()) return Status::Ok();
   rocks::WriteBatch batch;
   deps_.db->Bind(&batch);
-  auto scanner = deps_.db->NewScanner(rocks::Cf::kChunks);
+  auto scanner = deps_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
   std::vector<Bucket> buckets;
   // Tier by tier over all dirty series, in batches: a finer tier's rewrite is written before a
   // coarser one is computed from it.
@@ -450,7 +450,7 @@ Status Rollups::Advance(size_t k, Timestamp target) {
   const Duration slice = std::max<Duration>(r * BatchBuckets(k), k == 0 ? 2 * kHour : kDay);
   rocks::WriteBatch batch;
   deps_.db->Bind(&batch);
-  auto scanner = deps_.db->NewScanner(rocks::Cf::kChunks);
+  auto scanner = deps_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
   std::vector<Bucket> buckets;
   while (from < target) {
     const Timestamp to = std::min(target, FloorTo(from + slice, r));

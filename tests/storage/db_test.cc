@@ -1,5 +1,7 @@
 #include "storage/rocks/db.h"
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -122,4 +124,70 @@ TEST_CASE("A Scanner sees writes completed before each scan and stops cleanly at
   REQUIRE((*db)->Close().ok());
   Status after = scanner->ScanRanges({{"a", "z"}}, [](std::string_view, std::string_view) { return true; });
   CHECK(after.code() == Status::Code::kUnavailable);
+}
+
+// Keys "p<partition>/<series>" with 2 partitions (the 2-byte prefix "pN") and gaps in the series
+// ids, scanned by many range lists: in series order within partitions, partitions alternating
+// per series (as a querier reads a series over two days), backwards, far jumps, empty ranges,
+// and writes between scans. Every scan must see exactly what a fresh iterator sees.
+TEST_CASE("A Scanner's per-prefix cursors find the same keys as fresh iterators", "[storage][rocks]") {
+  TempDir tmp;
+  auto db = Db::Open(tmp.path(), DbOptions());
+  REQUIRE(db.ok());
+  std::mt19937 rng(11);
+  auto key = [](int p, int series) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "p%d/%05d", p, series);
+    return std::string(buf);
+  };
+  auto put = [&](int p, int series) {
+    WriteBatch batch;
+    (*db)->Bind(&batch);
+    batch.Put(Cf::kChunks, key(p, series), "v");
+    REQUIRE((*db)->WriteUnlogged(&batch).ok());
+  };
+  for (int p = 0; p < 2; ++p) {
+    for (int series = 0; series < 400; ++series) {
+      if (rng() % 3 != 0) put(p, series);  // gaps: unused ids between the ones asked for
+    }
+  }
+  auto collect = [](const std::function<Status(const std::function<bool(std::string_view, std::string_view)>&)>& scan) {
+    std::vector<std::string> keys;
+    REQUIRE(scan([&](std::string_view k, std::string_view) {
+              keys.emplace_back(k);
+              return true;
+            }).ok());
+    return keys;
+  };
+  auto scanner = (*db)->NewScanner(Cf::kChunks, 2);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::pair<std::string, std::string>> ranges;
+    int series = static_cast<int>(rng() % 400);
+    const int kind = static_cast<int>(rng() % 4);
+    for (int r = 0; r < 6; ++r) {
+      const int width = static_cast<int>(rng() % 3);  // 0: an empty range
+      for (int p = 0; p < 2; ++p) {
+        if (kind == 1 && p == 1) continue;  // one partition only
+        ranges.emplace_back(key(p, series), key(p, series + width));
+      }
+      if (kind == 2) {
+        series = std::max(0, series - static_cast<int>(rng() % 20));  // backwards
+      } else if (kind == 3) {
+        series = static_cast<int>(rng() % 400);  // anywhere
+      } else {
+        series += 1 + static_cast<int>(rng() % 12);  // forward, sometimes past the step limit
+      }
+    }
+    // Each call scans one series' ranges (at most one per partition, ascending), as queriers do.
+    for (size_t i = 0; i < ranges.size();) {
+      size_t n = (kind == 1 || i + 1 == ranges.size()) ? 1 : 2;
+      std::vector<std::pair<std::string, std::string>> one(ranges.begin() + static_cast<long>(i),
+                                                           ranges.begin() + static_cast<long>(i + n));
+      auto got = collect([&](const auto& fn) { return scanner->ScanRanges(one, fn); });
+      auto want = collect([&](const auto& fn) { return (*db)->ScanRanges(Cf::kChunks, one, fn); });
+      CHECK(got == want);
+      i += n;
+    }
+    if (round % 50 == 49) put(static_cast<int>(rng() % 2), static_cast<int>(rng() % 400));
+  }
 }

@@ -182,7 +182,8 @@ Status Db::ScanRanges(Cf cf, const std::vector<std::pair<std::string, std::strin
   return ToStatus(it->status(), "scan");
 }
 
-Db::Scanner::Scanner(Db* db, Cf cf) : db_(db), cf_(cf) {
+Db::Scanner::Scanner(Db* db, Cf cf, size_t prefix_bytes)
+    : db_(db), cf_(cf), prefix_bytes_(prefix_bytes) {
   std::lock_guard lock(db_->scanners_mu_);
   db_->scanners_.push_back(this);
 }
@@ -192,27 +193,75 @@ Db::Scanner::~Scanner() {
   std::erase(db_->scanners_, this);
 }
 
-std::unique_ptr<Db::Scanner> Db::NewScanner(Cf cf) {
-  return std::unique_ptr<Scanner>(new Scanner(this, cf));
+std::unique_ptr<Db::Scanner> Db::NewScanner(Cf cf, size_t prefix_bytes) {
+  return std::unique_ptr<Scanner>(new Scanner(this, cf, prefix_bytes));
+}
+
+void Db::Scanner::Reset() { cursors_.clear(); }
+
+Db::Scanner::Cursor& Db::Scanner::CursorFor(std::string_view begin) {
+  std::string_view prefix = begin.substr(0, std::min(prefix_bytes_, begin.size()));
+  for (Cursor& c : cursors_) {
+    if (c.prefix == prefix) return c;
+  }
+  Cursor& c = cursors_.emplace_back();
+  c.prefix = std::string(prefix);
+  c.it.reset(db_->db_->NewIterator(rocksdb::ReadOptions(), db_->handle(cf_)));
+  return c;
+}
+
+bool Db::Scanner::ScanOne(Cursor& c, std::string_view begin, std::string_view end,
+                          const std::function<bool(std::string_view, std::string_view)>& fn) {
+  rocksdb::Iterator* it = c.it.get();
+  const rocksdb::Slice begin_slice = ToSlice(begin), end_slice = ToSlice(end);
+  // Standing at the first key >= lower <= begin: the first key >= begin is here (the next
+  // series' chunks follow in the key order) or a step or two on; further away, a seek is
+  // cheaper than stepping over the chunks of series not asked for.
+  bool placed = false;
+  if (c.positioned && std::string_view(c.lower) <= begin) {
+    placed = true;
+    for (int steps = 0; it->Valid() && it->key().compare(begin_slice) < 0; ++steps) {
+      if (steps == 2) {
+        placed = false;
+        break;
+      }
+      it->Next();
+    }
+  }
+  if (!placed) it->Seek(begin_slice);
+  c.positioned = false;
+  for (; it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key(), v = it->value();
+    if (k.compare(end_slice) >= 0) break;
+    if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) return false;
+  }
+  if (!it->status().ok()) return false;
+  // At the first key >= end (every key in [begin, end) was visited), or past the last key.
+  c.lower.assign(end);
+  c.positioned = true;
+  return true;
 }
 
 Status Db::Scanner::ScanRanges(const std::vector<std::pair<std::string, std::string>>& ranges,
                                const std::function<bool(std::string_view, std::string_view)>& fn) {
   if (ranges.empty()) return Status::Ok();
   if (db_->db_ == nullptr) return Status::Unavailable("scan after the database was closed");
-  // Read the generation before making the iterator: a write completing in between is seen by
-  // the iterator and only causes one renewal too many.
+  // Read the generation before making iterators: a write completing in between is seen by
+  // them and only causes one renewal too many.
   const uint64_t generation = db_->write_generation_.load(std::memory_order_seq_cst);
-  if (it_ == nullptr || generation != generation_) {
-    it_.reset();
-    it_.reset(db_->db_->NewIterator(rocksdb::ReadOptions(), db_->handle(cf_)));
+  if (generation != generation_) {
+    Reset();
     generation_ = generation;
   }
-  rocksdb::Iterator* it = it_.get();
-  ScanEach(it, ranges, fn);
-  Status s = ToStatus(it->status(), "scan");
-  if (!s.ok()) it_.reset();  // start afresh after an error
-  return s;
+  for (const auto& [begin, end] : ranges) {
+    Cursor& c = CursorFor(begin);
+    if (!ScanOne(c, begin, end, fn)) {
+      Status s = ToStatus(c.it->status(), "scan");
+      if (!s.ok()) Reset();  // start afresh after an error
+      return s;
+    }
+  }
+  return Status::Ok();
 }
 
 Status Db::DeleteRange(Cf cf, std::string_view begin, std::string_view end) {
@@ -267,7 +316,7 @@ Status Db::Close() {
   if (db_ == nullptr) return Status::Ok();
   {
     std::lock_guard lock(scanners_mu_);
-    for (Scanner* scanner : scanners_) scanner->it_.reset();
+    for (Scanner* scanner : scanners_) scanner->Reset();
   }
   Status result;
   for (auto* h : handles_) {

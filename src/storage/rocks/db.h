@@ -85,6 +85,11 @@ class Db {
   // renews it only when a write has completed since it was made. A scan therefore sees every
   // write that completed before the scan began, as with a fresh iterator, without the cost of
   // one per scan (a querier scans once per series).
+  //
+  // It keeps one iterator per key prefix of `prefix_bytes` (for chunks: tier and partition),
+  // each remembering where it stands: a range that starts right there, as the next series of
+  // a partition does when consecutive ids are read in order (the series of one host), is
+  // reached without a fresh seek.
   // Thread-safety: used by one thread at a time; must not outlive the Db. After Db::Close it
   // holds no RocksDB state and its scans fail.
   class Scanner {
@@ -96,13 +101,29 @@ class Db {
 
    private:
     friend class Db;
-    Scanner(Db* db, Cf cf);
+    Scanner(Db* db, Cf cf, size_t prefix_bytes);
+    // An iterator standing at the first key >= `lower` (or past the end when !Valid()) when
+    // `positioned`.
+    struct Cursor {
+      std::string prefix;
+      std::unique_ptr<rocksdb::Iterator> it;
+      std::string lower;
+      bool positioned = false;
+    };
+    Cursor& CursorFor(std::string_view begin);
+    // Scans [begin, end) with `c`; false when fn asked to stop or the iterator failed.
+    bool ScanOne(Cursor& c, std::string_view begin, std::string_view end,
+                 const std::function<bool(std::string_view, std::string_view)>& fn);
+    void Reset();
+
     Db* const db_;
     const Cf cf_;
-    std::unique_ptr<rocksdb::Iterator> it_;
-    uint64_t generation_ = 0;  // write generation it_ was made at
+    const size_t prefix_bytes_;
+    std::vector<Cursor> cursors_;
+    uint64_t generation_ = 0;  // write generation the cursors' iterators were made at
   };
-  std::unique_ptr<Scanner> NewScanner(Cf cf);
+  // `prefix_bytes`: the length of the key prefix that gets its own iterator (0: one for all).
+  std::unique_ptr<Scanner> NewScanner(Cf cf, size_t prefix_bytes = 0);
 
   // Deletes keys in [begin, end) and drops SST files wholly inside the range.
   Status DeleteRange(Cf cf, std::string_view begin, std::string_view end);

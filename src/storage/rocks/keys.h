@@ -33,6 +33,8 @@ enum class Tier : uint8_t { kRaw = 0, kRollup1m = 1, kRollup1h = 2 };
 
 inline constexpr uint8_t kValueVersion = 1;
 inline constexpr size_t kChunkKeySize = 1 + 8 + 8 + 8 + 8;
+// The part of a chunk key that names its tier and partition.
+inline constexpr size_t kChunkPartitionPrefixSize = 1 + 8;
 
 struct ChunkKey {
   Tier tier = Tier::kRaw;
