@@ -656,66 +656,7 @@ out = {"name": name, "version": version, "samples": int(samples), "load": load("
 with open(os.path.join(res, f"{name}.json"), "w") as f:
     json.dump(out, f, indent=1)
 PY
-  if [[ $held == 1 ]]; then
-    # Stopped (SIGSTOP: no CPU, memory kept) until every server is loaded; its queries run in
-    # run_held_queries, interleaved with the other servers'.
-    log "$name: held for the interleaved query phase"
-    kill -STOP "$SERVER_PID"
-    HELD_NAMES+=("$name"); HELD_PIDS+=("$SERVER_PID"); HELD_DIRS+=("$SERVER_DIR"); HELD_URLS+=("$url")
-    SERVER_PID=""; SERVER_DIR=""
-    return 0
-  fi
   cleanup
-}
-
-# The servers whose queries the tables compare (VictoriaMetrics, Prometheus and strata, each
-# over remote_write) are queried together when a run has two or more of them: each is loaded
-# and measured alone, then stopped, and the query phase sends every query to each in turn (see
-# query_bench.py), so that a shared machine's slow and fast minutes fall on all of them alike.
-QUERY_SERVERS=0
-for s in ${SERVERS//,/ }; do
-  case "$s" in vm|prometheus|strata) QUERY_SERVERS=$((QUERY_SERVERS + 1)) ;; esac
-done
-is_interleaved() {
-  [[ $QUERY_SERVERS -ge 2 ]] && case "$1" in vm|prometheus|strata) true ;; *) false ;; esac
-}
-
-# run_held_queries: resumes the held servers, lets them settle, runs the query set interleaved
-# over all of them (the budget is per server, as for a lone server), and adds each server's
-# latencies and peak RSS to its results.
-run_held_queries() {
-  [[ ${#HELD_PIDS[@]} -gt 0 ]] || return 0
-  local i args=()
-  for i in "${!HELD_PIDS[@]}"; do kill -CONT "${HELD_PIDS[$i]}"; done
-  for i in "${!HELD_PIDS[@]}"; do
-    settle 60 "${HELD_PIDS[$i]}"
-    args+=(--url "${HELD_NAMES[$i]}=${HELD_URLS[$i]}")
-  done
-  log "queries, interleaved over ${HELD_NAMES[*]} ($RUNS warm runs each)"
-  python3 "$BENCH/query_bench.py" latency "${args[@]}" --meta "$DATA/meta.json" --runs "$RUNS" \
-    --queries "$QUERIES" --budget "$((QUERY_BUDGET * ${#HELD_PIDS[@]}))" \
-    >"$RES/interleaved.queries.json" || log "interleaved query run failed"
-  for i in "${!HELD_PIDS[@]}"; do
-    python3 - "$RES" "${HELD_NAMES[$i]}" "$(hwm_bytes "${HELD_PIDS[$i]}")" <<'PY'
-import json, os, sys
-res, name, rss_end = sys.argv[1:]
-try:
-    with open(os.path.join(res, "interleaved.queries.json")) as f:
-        mine = json.load(f)["servers"][name]
-except (OSError, ValueError, KeyError):
-    mine = {}
-with open(os.path.join(res, f"{name}.queries.json"), "w") as f:
-    json.dump(mine, f)
-p = os.path.join(res, f"{name}.json")
-with open(p) as f:
-    out = json.load(f)
-out.update({"queries": mine.get("queries"), "query_set": mine.get("query_set"),
-            "queries_interleaved": True, "rss_peak_end_bytes": float(rss_end)})
-with open(p, "w") as f:
-    json.dump(out, f, indent=1)
-PY
-  done
-  cleanup_held
 }
 
 # run_live_phase: a fresh strata receives workload L (A's fleet, recent timestamps) paced at

@@ -68,6 +68,12 @@ struct TestServer {
   std::unique_ptr<SelfMetrics> metrics;
   std::unique_ptr<Server> server;
 
+  // Polls `done` for up to 5 s (the caller then checks what it waited for).
+  template <typename Pred>
+  static void WaitUntil(Pred done) {
+    for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+
   TestServer() {
     router.Add(bhttp::verb::get, "/q", "q", Pool::kQuery, [](const Request& req, RequestContext& ctx) {
       return MakeResponse(req, 200, "answer:" + ctx.params.Get("n").value_or(""));
@@ -175,10 +181,10 @@ TEST_CASE("A client that disconnects cancels its running query", "[http][server]
   TestServer ts;
   int fd = Connect(ts.server->port());
   SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ts.WaitUntil([&] { return ts.slow_started.load(); });
   REQUIRE(ts.slow_started);
   ::close(fd);
-  for (int i = 0; i < 1000 && ts.cancelled.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ts.WaitUntil([&] { return ts.cancelled.load() != 0; });
   CHECK(ts.cancelled.load() == 1);
   // The server keeps serving others.
   int fd2 = Connect(ts.server->port());
@@ -196,10 +202,10 @@ TEST_CASE("A client that disconnects during a later query on its connection canc
   SendAll(fd, "GET /q?n=1 HTTP/1.1\r\nHost: x\r\n\r\n");  // moves the connection
   REQUIRE(ReadResponse(fd, &pending) == "answer:1");
   SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ts.WaitUntil([&] { return ts.slow_started.load(); });
   REQUIRE(ts.slow_started);
   ::close(fd);
-  for (int i = 0; i < 1000 && ts.cancelled.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ts.WaitUntil([&] { return ts.cancelled.load() != 0; });
   CHECK(ts.cancelled.load() == 1);
 }
 
@@ -207,7 +213,7 @@ TEST_CASE("A running query stalls neither I/O routes nor other queries", "[http]
   TestServer ts;
   int slow = Connect(ts.server->port());
   SendAll(slow, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  for (int i = 0; i < 1000 && !ts.slow_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ts.WaitUntil([&] { return ts.slow_started.load(); });
   REQUIRE(ts.slow_started);
   int fd = Connect(ts.server->port());
   std::string pending;
@@ -218,6 +224,6 @@ TEST_CASE("A running query stalls neither I/O routes nor other queries", "[http]
   CHECK_FALSE(ts.slow_finished);  // answered while the slow query still ran (it runs 20 s)
   ::close(fd);
   ::close(slow);
-  for (int i = 0; i < 1000 && ts.cancelled.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ts.WaitUntil([&] { return ts.cancelled.load() != 0; });
   CHECK(ts.cancelled.load() == 1);
 }
