@@ -48,7 +48,10 @@ class RetentionTest(unittest.TestCase):
         rng = random.Random(7)
         # 50 series every 30 s from 10 to 3 days ago (1.0 M points), random values so that the
         # data does not compress away; then the last hour, and one series with old data only.
-        old_start, old_end = cls.now - 10 * DAY_MS, cls.now - 3 * DAY_MS
+        # Old data ends 4 days back: a series is removed once its last sample is older than
+        # the oldest partition kept in any tier (here two days back, floored to the day, less a
+        # bucket), which holds at any time of day only when the gap is over three days.
+        old_start, old_end = cls.now - 11 * DAY_MS, cls.now - 4 * DAY_MS
         points = []
 
         def send():
