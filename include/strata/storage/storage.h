@@ -40,7 +40,10 @@ struct Options {
   // Points older than (newest point of the series − window) are rejected.
   Duration out_of_order_window = kHour;
   // A head chunk is closed after this many samples or when it spans more than chunk_range.
-  uint32_t max_samples_per_chunk = 240;
+  // 480 (80 minutes at 10 s): a query pays a RocksDB step, a header and a class table per
+  // chunk, and a dashboard over 10,000 series ran 8-12% faster than with 240 (regex counts,
+  // which skip decoding, 27%); the head keeps its open chunks encoded (about 2 bytes a sample).
+  uint32_t max_samples_per_chunk = 480;
   Duration chunk_range = 2 * kHour;
   // Time partition width of the on-disk key layout (retention drops whole partitions).
   Duration partition_width = kDay;

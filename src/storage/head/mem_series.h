@@ -26,7 +26,7 @@
 namespace strata::storage::head {
 
 struct HeadConfig {
-  uint32_t max_samples_per_chunk = 240;
+  uint32_t max_samples_per_chunk = 480;
   Duration chunk_range = 2 * kHour;
   Duration out_of_order_window = kHour;
 };
