@@ -74,6 +74,16 @@ struct TestServer {
     for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 
+  // Starts /slow on `fd`, closes `fd` while it runs and checks that the query was cancelled.
+  void ExpectSlowCancelledByClose(int fd) {
+    SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    WaitUntil([&] { return slow_started.load(); });
+    REQUIRE(slow_started);
+    ::close(fd);
+    WaitUntil([&] { return cancelled.load() != 0; });
+    CHECK(cancelled.load() == 1);
+  }
+
   TestServer() {
     router.Add(bhttp::verb::get, "/q", "q", Pool::kQuery, [](const Request& req, RequestContext& ctx) {
       return MakeResponse(req, 200, "answer:" + ctx.params.Get("n").value_or(""));
@@ -179,13 +189,7 @@ TEST_CASE("HEAD on a query route answers without a body", "[http][server]") {
 
 TEST_CASE("A client that disconnects cancels its running query", "[http][server]") {
   TestServer ts;
-  int fd = Connect(ts.server->port());
-  SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  ts.WaitUntil([&] { return ts.slow_started.load(); });
-  REQUIRE(ts.slow_started);
-  ::close(fd);
-  ts.WaitUntil([&] { return ts.cancelled.load() != 0; });
-  CHECK(ts.cancelled.load() == 1);
+  ts.ExpectSlowCancelledByClose(Connect(ts.server->port()));
   // The server keeps serving others.
   int fd2 = Connect(ts.server->port());
   SendAll(fd2, "GET /q?n=3 HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -201,12 +205,7 @@ TEST_CASE("A client that disconnects during a later query on its connection canc
   std::string pending;
   SendAll(fd, "GET /q?n=1 HTTP/1.1\r\nHost: x\r\n\r\n");  // moves the connection
   REQUIRE(ReadResponse(fd, &pending) == "answer:1");
-  SendAll(fd, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
-  ts.WaitUntil([&] { return ts.slow_started.load(); });
-  REQUIRE(ts.slow_started);
-  ::close(fd);
-  ts.WaitUntil([&] { return ts.cancelled.load() != 0; });
-  CHECK(ts.cancelled.load() == 1);
+  ts.ExpectSlowCancelledByClose(fd);
 }
 
 TEST_CASE("A running query stalls neither I/O routes nor other queries", "[http][server]") {
