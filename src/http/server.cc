@@ -147,7 +147,7 @@ struct Server::Impl {
     explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
     tcp::socket socket;
     asio::steady_timer timer;
-    // Atomic: a query worker that wrote an answer starts the idle deadline.
+    // Written by the session, read by the watchdog (the same thread or strand; atomic is cheap).
     std::atomic<std::chrono::steady_clock::time_point> deadline{std::chrono::steady_clock::time_point::max()};
     bool closed = false;
 
