@@ -61,9 +61,9 @@ struct Server::Impl {
   // query costs no hand-off between threads (waking a second thread on an idle core costs a
   // quarter of a millisecond on a small virtual machine), and a heavy query still never runs
   // on an I/O thread, where it would stall ingest.
+  int query_thread_count;
   asio::io_context query_context;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> query_guard;
-  int query_thread_count;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
@@ -72,9 +72,9 @@ struct Server::Impl {
       : options(std::move(o)),
         router(std::move(r)),
         metrics(m),
-        query_context(Threads(options.query_threads)),
-        query_guard(asio::make_work_guard(query_context)),
-        query_thread_count(Threads(options.query_threads)) {
+        query_thread_count(Threads(options.query_threads)),
+        query_context(query_thread_count),
+        query_guard(asio::make_work_guard(query_context)) {
     int n = Threads(options.io_threads);
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));

@@ -156,7 +156,7 @@ TEST_CASE("An answer larger than the socket buffer reaches a slow reader whole",
   std::string pending;
   for (int round = 0; round < 2; ++round) {
     SendAll(fd, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker's write fills the socket
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the query thread's write fills the socket
     std::string body = ReadResponse(fd, &pending);
     REQUIRE(body.size() == (16u << 20));
     CHECK(body[4096 * 27] == 'b');
