@@ -114,9 +114,10 @@ BUILD="$REPO/build-bench/standalone"
 if [[ ! -f "$BUILD/build.ninja" ]]; then
   cmake -S "$BENCH" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-ninja -C "$BUILD" -j2 strata_bench_gen strata_bench_load >/dev/null
+ninja -C "$BUILD" -j2 strata_bench_gen strata_bench_load strata_bench_get >/dev/null
 GEN="$BUILD/strata_bench_gen"
 LOAD="$BUILD/strata_bench_load"
+export STRATA_BENCH_GET="$BUILD/strata_bench_get"  # times query_bench.py's latency requests
 
 # ---- data (cached by workload and seed while its timestamps are recent) -----------------
 DATA="$WORK/data-$WORKLOAD-seed$SEED"
