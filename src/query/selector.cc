@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "strata/query/errors.h"
@@ -92,6 +93,11 @@ Status ReadAndTransformBuckets(const storage::SeriesSet& ss, const BucketRead& r
 
 namespace {
 
+// Below this many series (estimated from the first part's share) a read runs on the calling
+// thread alone: a sleeping pool thread takes longer to wake than a few series take to read,
+// and a query arriving at an idle server finds the pool asleep.
+constexpr size_t kInlineSeries = 8;
+
 // Runs every series of `buckets` label-hash buckets through `transform` and `sink`; bucket b
 // is served by part b % parts of the pool, so each bucket stays on one thread.
 Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
@@ -100,32 +106,29 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
                      size_t buckets, bool release_after_sink, const SeriesSink& sink,
                      storage::ReadValues values = storage::ReadValues::kAll) {
   if (mint > maxt) return Status::Ok();
-  // Each part selects on its own querier (a querier belongs to one thread) and works on the
-  // series whose label hash falls into its buckets, so iterator construction, storage reads and
-  // decoding all run in parallel, and a series appearing between two selects is still handled
-  // by exactly one part.
+  // Each part selects on its own querier (a querier is used by one thread at a time) and works
+  // on the series whose label hash falls into its buckets, so iterator construction, storage
+  // reads and decoding all run in parallel, and a series appearing between two selects is
+  // still handled by exactly one part.
   buckets = std::max<size_t>(buckets, 1);
   const size_t parts =
       std::min(buckets, ctx.pool() == nullptr ? size_t{1} : ctx.pool()->concurrency());
-  std::vector<Status> status(parts);
-  ParallelFor(ctx, parts, [&](size_t part) {
-    std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
-    if (querier == nullptr) {
-      status[part] = Status::Unavailable("storage is not available");
-      return;
-    }
-    // With several parts each selects only its share, so no part sorts every series.
-    auto keep = [&](uint64_t hash) { return (hash % buckets) % parts == part; };
-    // Series handed to a sink (folded) need no label order: the store's own order is cheaper
-    // to select and to read, and as stable. Collected series keep it (the caller merges them).
-    auto set = release_after_sink ? querier->SelectShardUnordered(matchers, keep)
-               : parts == 1       ? querier->Select(matchers)
-                                  : querier->SelectShard(matchers, keep);
-    if (!set.ok()) {
-      status[part] = FromStorage(set.status());
-      return;
-    }
-    storage::SeriesSet& ss = **set;
+  // Part `part`'s series, selected on `querier`. With several parts each selects only its
+  // share, so no part sorts every series. Series handed to a sink (folded) need no label
+  // order: the store's own order is cheaper to select and to read, and as stable. Collected
+  // series keep it (the caller merges them).
+  auto select = [&](storage::Querier& querier, size_t part)
+      -> Result<std::unique_ptr<storage::SeriesSet>> {
+    // By value: a set may keep the predicate and filter lazily, after this returns.
+    auto keep = [buckets, parts, part](uint64_t hash) { return (hash % buckets) % parts == part; };
+    auto set = release_after_sink ? querier.SelectShardUnordered(matchers, keep)
+               : parts == 1       ? querier.Select(matchers)
+                                  : querier.SelectShard(matchers, keep);
+    if (!set.ok()) return FromStorage(set.status());
+    return set;
+  };
+  // Reads and hands on part `part`'s series.
+  auto consume = [&](storage::SeriesSet& ss, size_t part) -> Status {
     std::vector<Point> buf;
     std::vector<storage::Bucket> bucket_buf;
     while (ss.Next()) {
@@ -133,21 +136,57 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       const size_t bucket = buckets > 1 ? ss.labels_hash() % buckets : 0;
       if (bucket % parts != part) continue;
       EvalSeries series;
+      Status s;
       if (bucket_read != nullptr) {
-        status[part] = ReadAndTransformBuckets(ss, *bucket_read, ctx, bucket_buf, &series);
+        s = ReadAndTransformBuckets(ss, *bucket_read, ctx, bucket_buf, &series);
       } else {
         std::unique_ptr<storage::SampleIterator> it = ss.Iterator(values);
-        status[part] =
-            DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
+        s = DecodeAndTransform(*it, mint, maxt, keep_stale, ctx, transform, buf, &series);
       }
-      if (!status[part].ok()) return;
+      if (!s.ok()) return s;
       if (series.points.empty()) continue;
       const size_t n = series.points.size();
-      status[part] = sink(bucket, labels, std::move(series));
+      s = sink(bucket, labels, std::move(series));
       if (release_after_sink) ctx.ReleaseSamples(n);
-      if (!status[part].ok()) return;
+      if (!s.ok()) return s;
     }
-    status[part] = FromStorage(ss.Err());
+    return FromStorage(ss.Err());
+  };
+  auto new_querier = [&]() -> Result<std::unique_ptr<storage::Querier>> {
+    std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
+    if (querier == nullptr) return Status::Unavailable("storage is not available");
+    return querier;
+  };
+
+  // The first part is selected here, and its share tells how much there is to read.
+  auto first_querier = new_querier();
+  if (!first_querier.ok()) return first_querier.status();
+  auto first_set = select(**first_querier, 0);
+  if (!first_set.ok()) return first_set.status();
+  const std::optional<size_t> first_size = (*first_set)->size();
+  if (parts == 1 || (first_size && *first_size * parts < kInlineSeries)) {
+    for (size_t part = 0; part < parts; ++part) {
+      if (part > 0) {
+        first_set = select(**first_querier, part);
+        if (!first_set.ok()) return first_set.status();
+      }
+      if (Status s = consume(**first_set, part); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+  std::vector<Status> status(parts);
+  ParallelFor(ctx, parts, [&](size_t part) {
+    if (part == 0) {
+      status[part] = consume(**first_set, part);
+      return;
+    }
+    auto querier = new_querier();
+    if (!querier.ok()) {
+      status[part] = querier.status();
+      return;
+    }
+    auto set = select(**querier, part);
+    status[part] = set.ok() ? consume(**set, part) : set.status();
   });
   for (const Status& s : status) {
     if (!s.ok()) return s;

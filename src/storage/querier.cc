@@ -34,6 +34,7 @@ class SeriesSetImpl final : public SeriesSet {
         scanner_(std::move(scanner)) {}
 
   bool Next() override { return ++pos_ < series_.size(); }
+  std::optional<size_t> size() const override { return series_.size(); }
   const Labels& labels() const override { return series_[pos_]->labels(); }
   uint64_t labels_hash() const override { return series_[pos_]->hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return Iterator(ReadValues::kAll); }

@@ -27,6 +27,7 @@ class PinnedSeriesSet final : public SeriesSet {
   PinnedSeriesSet(std::unique_ptr<SeriesSet> inner, std::shared_ptr<void> pin)
       : inner_(std::move(inner)), pin_(std::move(pin)) {}
   bool Next() override { return inner_->Next(); }
+  std::optional<size_t> size() const override { return inner_->size(); }
   const Labels& labels() const override { return inner_->labels(); }
   uint64_t labels_hash() const override { return inner_->labels_hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return inner_->Iterator(); }

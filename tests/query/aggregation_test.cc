@@ -161,6 +161,38 @@ std::map<std::string, std::vector<Point>> ByLabels(QueryFixture& f, const std::s
   return out;
 }
 
+TEST_CASE("Reads of a few series on the calling thread answer as reads shared over the pool",
+          "[query][aggregation]") {
+  // A selection of fewer than a handful of series is read on the calling thread alone; larger
+  // ones are shared over the pool's threads. Both must give what a pool-less engine gives.
+  std::map<std::string, std::map<std::string, std::vector<Point>>> want;
+  for (size_t parallelism : {1, 2, 3}) {
+    EngineOptions options;
+    options.parallelism = parallelism;
+    QueryFixture f(options);
+    for (int i = 0; i < 40; ++i) {
+      std::vector<double> v;
+      for (int k = 0; k < 60; ++k) v.push_back(k * (i + 1) + (i == 3 && k == 20 ? -50 : 0));
+      f.Series(Metric("c", {{"i", std::to_string(i)}, {"g", std::to_string(i % 8)}}), 0,
+               10 * kSecond, v);
+    }
+    // 1, 2, 5 and 40 series.
+    for (const char* sel : {"c{i=\"3\"}", "c{i=~\"1|2\"}", "c{g=\"1\"}", "c"}) {
+      for (const char* form : {"{}", "rate({}[1m])", "sum by (g) (rate({}[1m]))", "max({})"}) {
+        const std::string q = fmt::format(fmt::runtime(form), sel);
+        INFO(q << " with parallelism " << parallelism);
+        auto got = ByLabels(f, q);
+        CHECK(!got.empty());
+        if (parallelism == 1) {
+          want[q] = got;
+        } else {
+          CHECK(got == want[q]);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("Aggregations folded while reading storage equal aggregating the whole input vector",
           "[query][aggregation]") {
   for (size_t parallelism : {1, 3}) {

@@ -29,6 +29,7 @@ class VectorSeriesSet : public storage::SeriesSet {
  public:
   explicit VectorSeriesSet(Data data) : data_(std::move(data)) {}
   bool Next() override { return ++pos_ < data_.size(); }
+  std::optional<size_t> size() const override { return data_.size(); }
   const Labels& labels() const override { return data_[pos_].first; }
   std::unique_ptr<storage::SampleIterator> Iterator() const override {
     return std::make_unique<VectorIterator>(data_[pos_].second);

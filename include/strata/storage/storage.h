@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -124,6 +125,9 @@ class SeriesSet {
  public:
   virtual ~SeriesSet() = default;
   virtual bool Next() = 0;
+  // How many series the set holds in all, when the implementation knows it up front: lets a
+  // reader size its work (say, not share a one-series read between threads) before reading.
+  virtual std::optional<size_t> size() const { return std::nullopt; }
   virtual const Labels& labels() const = 0;
   // labels().Hash(), which implementations may have at hand without rehashing.
   virtual uint64_t labels_hash() const { return labels().Hash(); }
