@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -215,6 +216,65 @@ TEST_CASE("Seek moves to the first sample at or after t and never backwards",
     while (it.Next()) {
     }
     CHECK_FALSE(it.Seek(0));
+  }
+}
+
+TEST_CASE("Seek lands where a search of the decoded samples does for crowded and sparse timestamps",
+          "[storage][chunkenc]") {
+  // Seek skips in bulk by the average spacing of the samples left; timestamps crowded before
+  // the target (a burst, then a gap) make that skip go too far, and it must start over.
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const size_t n = 40 + rng() % 441;
+    std::vector<int64_t> t;
+    switch (round % 4) {
+      case 0: t = Times(n, 1'000'000, 10'000, 0, rng); break;    // regular
+      case 1: t = Times(n, 1'000'000, 10'000, 400, rng); break;  // jittered
+      case 2: {                                                  // a burst, then sparse
+        t = Times(n, 1'000'000, 100, 0, rng);
+        for (size_t i = n / 2; i < n; ++i) t[i] = t[n / 2 - 1] + static_cast<int64_t>(i) * 60'000;
+        break;
+      }
+      default: {  // sparse, then a burst
+        t = Times(n, 1'000'000, 60'000, 0, rng);
+        for (size_t i = n / 2; i < n; ++i) t[i] = t[n / 2 - 1] + static_cast<int64_t>(i - n / 2 + 1) * 10;
+        break;
+      }
+    }
+    std::vector<double> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      v[i] = round % 3 == 0 ? static_cast<double>(rng() % 100000) / 100
+             : round % 3 == 1 ? std::bit_cast<double>(rng() >> 2)
+                              : 3.5;
+    }
+    const std::vector<Sample> s = Zip(t, v);
+    const std::string c = Enc(s);
+    for (int k = 0; k < 8; ++k) {
+      const Timestamp target = t.front() - 5 + static_cast<Timestamp>(rng() % static_cast<uint64_t>(t.back() - t.front() + 10));
+      const auto want = std::lower_bound(t.begin(), t.end(), target) - t.begin();
+      for (bool presence : {false, true}) {
+        ChunkIterator it(c);
+        if (presence) it.ReadPresenceOnly();
+        INFO("round " << round << " target " << target << " presence " << presence);
+        if (static_cast<size_t>(want) == n) {
+          CHECK_FALSE(it.Seek(target));
+          CHECK(it.Err().ok());
+          continue;
+        }
+        REQUIRE(it.Seek(target));
+        REQUIRE(it.At().t == t[static_cast<size_t>(want)]);
+        if (!presence) CHECK(testing::SameBits(it.At().v, v[static_cast<size_t>(want)]));
+        // The rest follows in batches, timestamps exact, values exact unless presence-only.
+        std::vector<Sample> rest(n);
+        const size_t got = it.NextBatch(rest);
+        REQUIRE(got == n - static_cast<size_t>(want) - 1);
+        for (size_t i = 0; i < got; ++i) {
+          REQUIRE(rest[i].t == t[static_cast<size_t>(want) + 1 + i]);
+          if (!presence) REQUIRE(testing::SameBits(rest[i].v, v[static_cast<size_t>(want) + 1 + i]));
+        }
+        CHECK(it.Err().ok());
+      }
+    }
   }
 }
 

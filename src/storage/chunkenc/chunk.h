@@ -62,6 +62,9 @@ class ChunkIterator final : public SampleIterator {
  private:
   bool Fail(const char* what);
   bool Finish();
+  // Seek's bulk part: decodes with NextBatch, without handing them out, the samples that the
+  // spacing of those left puts well before t (from the third sample on).
+  void SkipBefore(Timestamp t);
   // The samples the header holds (0 and 1) not yet handed out, written to `out`; returns how
   // many.
   size_t Lead(std::span<Sample> out);
@@ -77,6 +80,7 @@ class ChunkIterator final : public SampleIterator {
   // ReadPresenceOnly), written to out[0..want); 0 when the bits must be decoded.
   size_t PresenceRun(Sample* out, size_t want);
 
+  std::string_view chunk_;  // the bytes, to start over after a skip that went too far
   ChunkHeader header_;
   BitReader bits_;
   uint32_t next_ = 0;  // index of the sample the next Next() decodes

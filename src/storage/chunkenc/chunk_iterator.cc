@@ -7,7 +7,7 @@
 
 namespace strata::storage::chunkenc {
 
-ChunkIterator::ChunkIterator(std::string_view chunk) {
+ChunkIterator::ChunkIterator(std::string_view chunk) : chunk_(chunk) {
   err_ = ParseHeader(chunk, &header_);
   if (!err_.ok()) {
     done_ = true;
@@ -270,10 +270,40 @@ bool ChunkIterator::Seek(Timestamp t) {
     done_ = true;
     return false;
   }
+  // The header's samples first: the spacing of the rest is measured from the last of them.
+  while (next_ < 2) {
+    if (!Next()) return false;
+    if (cur_.t >= t) return true;
+  }
+  SkipBefore(t);
   while (Next()) {
     if (cur_.t >= t) return true;
   }
   return false;
+}
+
+void ChunkIterator::SkipBefore(Timestamp t) {
+  const ChunkMeta& m = header_.meta;
+  const size_t left = m.count - next_;
+  if (left < 32 || done_) return;
+  // The samples left are, on average, this far apart (exactly, when they step regularly).
+  const double spacing = static_cast<double>(m.max_t - cur_.t) / static_cast<double>(left);
+  const double before = static_cast<double>(t - cur_.t) / spacing;
+  // A margin for jitter; the walk after the skip covers it.
+  const auto skip = static_cast<size_t>(std::max(0.0, before * 0.95 - 2));
+  if (skip < 16) return;
+  Sample scratch[256];
+  for (size_t done = 0; done < skip && !done_;) {
+    const size_t n = NextBatch(std::span<Sample>(scratch, std::min(skip - done, std::size(scratch))));
+    if (n == 0) break;
+    done += n;
+  }
+  if (done_ || cur_.t < t) return;
+  // Samples crowded before t more than the margin allowed: the skip passed it. Start over and
+  // walk (the chunk's bytes are still at hand).
+  const bool presence_only = presence_only_;
+  *this = ChunkIterator(chunk_);
+  presence_only_ = presence_only;
 }
 
 Result<std::vector<Sample>> Decode(std::string_view chunk) {
