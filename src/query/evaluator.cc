@@ -303,6 +303,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
       // window holding a counter reset takes the function's scanning path.
       const Duration step = steps > 1 ? eval_time(1) - eval_time(0) : 0;
       StepCursor lo_cursor(pts, step), hi_cursor(pts, step);
+      ChangeExtrapolator extrapolate(range, true, def->counter_per_second);
       // Written in place (at most one point per step), trimmed after.
       const size_t base = out->points.size();
       out->points.resize(base + steps);
@@ -319,8 +320,8 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
           if (std::optional<double> v = def->fn(w, step_args[i])) *dst++ = {grid.At(i), *v};
           continue;
         }
-        const double v = ExtrapolateChange({first.t, last.t, first.v, last.v - first.v, hi - lo},
-                                           start, end, true, def->counter_per_second);
+        const double v = extrapolate({first.t, last.t, first.v, last.v - first.v, hi - lo},
+                                     start, end);
         *dst++ = {grid.At(i), v};
       }
       out->points.resize(static_cast<size_t>(dst - out->points.data()));

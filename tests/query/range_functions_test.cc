@@ -1,4 +1,5 @@
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "query/range_functions.h"
@@ -60,6 +61,31 @@ TEST_CASE("counter extrapolation never goes below zero", "[query][range_function
   // than the 20s gap to the window start, so 2s is used: 20 * (40 + 2) / 40 = 21.
   W w({{20, 1}, {40, 11}, {60, 21}}, 60, 60);
   CHECK(*Call("increase", w) == Approx(21));
+}
+
+TEST_CASE("ChangeExtrapolator keeps the spacing of the last window and agrees with ExtrapolateChange",
+          "[query][range_functions]") {
+  // Windows whose spans repeat with different sample counts (and counts with different spans)
+  // must not reuse the other window's spacing.
+  std::mt19937_64 rng(3);
+  for (bool is_rate : {true, false}) {
+    for (bool is_counter : {true, false}) {
+      ChangeExtrapolator extrapolate(5 * kMinute, is_counter, is_rate);
+      for (int i = 0; i < 2000; ++i) {
+        SampledChange c;
+        const Timestamp end = 1'000'000 + i * 60'000;
+        c.count = 2 + rng() % 4;
+        c.first_t = end - 300'000 + 1 + static_cast<Timestamp>(rng() % 3) * 20'000;
+        c.last_t = c.first_t + 200'000 + static_cast<Timestamp>(rng() % 3) * 10'000;
+        c.first_v = static_cast<double>(rng() % 100) - 10;
+        c.change = static_cast<double>(rng() % 1000) / 7;
+        const double want = ExtrapolateChange(c, end - 5 * kMinute, end, is_counter, is_rate);
+        const double got = extrapolate(c, end - 5 * kMinute, end);
+        INFO("window " << i << " count " << c.count << " span " << c.last_t - c.first_t);
+        CHECK(std::fabs(got - want) <= 1e-12 * std::fabs(want));
+      }
+    }
+  }
 }
 
 TEST_CASE("rate needs two samples", "[query][range_functions]") {
