@@ -286,7 +286,7 @@ Result<Evaluated> Evaluator::EvalRangeFunction(const Call& call, const Grid& gri
     thread_local std::vector<uint32_t> resets;
     bool any_reset = false;
     if (def->counter_rate && !pts.empty()) {
-      for (size_t k = 1; k < pts.size(); ++k) any_reset |= pts[k].v < pts[k - 1].v;
+      any_reset = HasDecrease(pts);
       if (any_reset) {
         resets.resize(pts.size());
         uint32_t r = 0;
