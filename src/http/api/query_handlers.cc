@@ -50,7 +50,7 @@ void WriteSeries(JsonWriter& w, const query::Matrix& m, size_t first, size_t las
 // A matrix of many points is written by the engine's threads: the series are cut into runs of
 // about equal points, each written into its own string, and the strings joined in order.
 void WriteMatrix(JsonWriter& w, const query::Matrix& m, const query::Engine* engine) {
-  constexpr size_t kPointsPerPart = 32768;
+  constexpr size_t kPointsPerPart = 8192;
   constexpr size_t kMaxParts = 16;
   size_t points = 0;
   for (const auto& series : m) points += series.points.size();
