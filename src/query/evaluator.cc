@@ -10,6 +10,7 @@
 #include "binary_op.h"
 #include "instant_functions.h"
 #include "bucket_window.h"
+#include "point_scan.h"
 #include "range_functions.h"
 #include "rollup_route.h"
 #include "selector.h"

@@ -129,11 +129,6 @@ class ChangeExtrapolator {
   double avg_between_ms_ = 0, scale_ = 0;
 };
 
-// Whether some value of `pts` is below the one before it (a counter reset); NaN compares as
-// nothing. One pass over the values, vectorised where the CPU allows: rate and increase run it
-// over every series they read.
-bool HasDecrease(std::span<const Point> pts);
-
 // Prometheus' rate/increase/delta: the change over the window extrapolated to its boundaries,
 // with counter resets compensated when is_counter; per second when is_rate.
 std::optional<double> ExtrapolatedRate(const Window& w, bool is_counter, bool is_rate);
