@@ -162,7 +162,8 @@ TEST_CASE("Manager scrapes a target into storage, then marks its series stale wh
   CHECK(f.Values("up").begin()->second.front() == 1);
   CHECK(target.last_request().rfind("GET /metrics?x=1 HTTP/1.1\r\n", 0) == 0);
   CHECK(target.last_request().find("Accept-Encoding: gzip") != std::string::npos);
-  CHECK(accepted > 0);
+  // The report callback runs after the samples are stored and the target marked up.
+  REQUIRE(WaitUntil([&] { return accepted > 0; }));
 
   target.Set(503, "down for maintenance");
   REQUIRE(WaitUntil([&] { return manager.Targets()[0].health == "down"; }));
