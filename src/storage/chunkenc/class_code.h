@@ -115,6 +115,25 @@ class ClassDecoder {
     const int shift = static_cast<int>((shifts_ >> at) & 0xff);
     return ((w << pl) >> 1) >> shift;
   }
+  // GetFromWindow for a table of kClasses classes, 1 or 2 (classes()): one class has no
+  // prefix and two a one-bit prefix, so the class needs no count of leading ones and its
+  // constants come by a select. Nearly every value stream of scraped data has such a table,
+  // and the decode loop is bound by its instruction count.
+  template <int kClasses>
+  [[gnu::always_inline]] uint64_t GetFromWindowSmall(uint64_t w, int* len) const {
+    static_assert(kClasses == 1 || kClasses == 2);
+    if constexpr (kClasses == 1) {
+      *len = static_cast<int>(lens_ & 0xff);
+      return (w >> 1) >> (shifts_ & 0xff);
+    } else {
+      const bool c = (w >> 63) != 0;
+      *len = static_cast<int>(c ? (lens_ >> 8) & 0xff : lens_ & 0xff);
+      const int shift = static_cast<int>(c ? (shifts_ >> 8) & 0xff : shifts_ & 0xff);
+      return ((w << 1) >> 1) >> shift;
+    }
+  }
+  // The number of classes of the table.
+  int classes() const { return last_ + 1; }
   // True for the table of one class of width 0: every residual is 0 and takes no bits.
   bool all_zero() const { return all_zero_; }
   // The longest code of the table in bits (prefix and value).

@@ -35,7 +35,9 @@ template <bool kFma, Values kValues>
 // the conversion (which are off the code-to-code dependency chain). kRegular: the timestamp table is all zero
 // and the run was checked to increase (WindowLane::RegularRun), so timestamps take no bits and
 // no per-sample check.
-template <bool kFma, bool kRegular, Values kValues, bool kValueDod>
+// kVClasses: the value table's class count when it is 1 or 2 (ClassDecoder::GetFromWindowSmall),
+// else 0.
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasses>
 [[gnu::always_inline]] inline Sample Step(WindowLane& l, double p, double y, Timestamp& prev_t,
                                           uint64_t& disorder) {
   int len;
@@ -50,7 +52,12 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod>
   if constexpr (kValues == Values::kConstant) {
     s.v = l.constant;
   } else {
-    const uint64_t zv = l.v_codes.GetFromWindow(l.buf, &len);
+    uint64_t zv;
+    if constexpr (kVClasses == 0) {
+      zv = l.v_codes.GetFromWindow(l.buf, &len);
+    } else {
+      zv = l.v_codes.template GetFromWindowSmall<kVClasses>(l.buf, &len);
+    }
     l.buf <<= len;
     l.count -= len;
     const uint64_t n = l.v_taker.NextKnown<kValueDod>(zv);
@@ -67,7 +74,7 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod>
 // would force a store and reload of the state for every sample. When two samples' codes fit
 // the 56 bits a refill guarantees, one refill serves both (a third per refill was measured
 // and did not pay).
-template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false>
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false, int kVClasses = 0>
 [[gnu::always_inline]] inline void RunOneAs(WindowLane* lane, Sample* out, size_t n) {
   WindowLane l = *lane;
   const double p = kPow10[l.decimals], y = 1.0 / p;
@@ -78,13 +85,13 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false>
   if (2 * l.need <= 56) {
     for (; i + 2 <= n; i += 2) {
       l.Refill();
-      out[i] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
-      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
+      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
+      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
     }
   }
   for (; i < n; ++i) {
     l.Refill();
-    out[i] = Step<kFma, kRegular, kValues, kValueDod>(l, p, y, prev_t, disorder);
+    out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
   }
   if constexpr (kRegular) {
     if (n > 0) prev_t = out[n - 1].t;
@@ -94,20 +101,32 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false>
   *lane = l;
 }
 
-// A decimal lane by conversion and timestamp regularity, the value predictor fixed.
+// A decimal lane by conversion and timestamp regularity, the value predictor and the value
+// table's class count fixed.
+template <bool kFma, bool kValueDod, int kVClasses>
+[[gnu::always_inline]] inline void RunDecimalAs(WindowLane* lane, Sample* out, size_t n,
+                                                bool regular) {
+  if (lane->decimals == 0) {
+    if (regular) {
+      RunOneAs<kFma, true, Values::kInt, kValueDod, kVClasses>(lane, out, n);
+    } else {
+      RunOneAs<kFma, false, Values::kInt, kValueDod, kVClasses>(lane, out, n);
+    }
+  } else if (regular) {
+    RunOneAs<kFma, true, Values::kScaled, kValueDod, kVClasses>(lane, out, n);
+  } else {
+    RunOneAs<kFma, false, Values::kScaled, kValueDod, kVClasses>(lane, out, n);
+  }
+}
+
+// A decimal lane, the value predictor fixed.
 template <bool kFma, bool kValueDod>
 [[gnu::always_inline]] inline void RunDecimal(WindowLane* lane, Sample* out, size_t n,
                                               bool regular) {
-  if (lane->decimals == 0) {
-    if (regular) {
-      RunOneAs<kFma, true, Values::kInt, kValueDod>(lane, out, n);
-    } else {
-      RunOneAs<kFma, false, Values::kInt, kValueDod>(lane, out, n);
-    }
-  } else if (regular) {
-    RunOneAs<kFma, true, Values::kScaled, kValueDod>(lane, out, n);
-  } else {
-    RunOneAs<kFma, false, Values::kScaled, kValueDod>(lane, out, n);
+  switch (lane->v_codes.classes()) {
+    case 1: return RunDecimalAs<kFma, kValueDod, 1>(lane, out, n, regular);
+    case 2: return RunDecimalAs<kFma, kValueDod, 2>(lane, out, n, regular);
+    default: return RunDecimalAs<kFma, kValueDod, 0>(lane, out, n, regular);
   }
 }
 
