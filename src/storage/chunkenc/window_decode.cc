@@ -35,15 +35,30 @@ template <bool kFma, Values kValues>
 // the conversion (which are off the code-to-code dependency chain). kRegular: the timestamp table is all zero
 // and the run was checked to increase (WindowLane::RegularRun), so timestamps take no bits and
 // no per-sample check.
-// kVClasses: the value table's class count when it is 1 or 2 (ClassDecoder::GetFromWindowSmall),
-// else 0.
-template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasses>
+// One code from the window: by the table's own loop when it has kClasses classes (1 or 2,
+// ClassDecoder::GetFromWindowSmall), by the general one for kClasses 0.
+template <int kClasses>
+[[gnu::always_inline]] inline uint64_t GetCode(const ClassDecoder& codes, uint64_t w, int* len) {
+  if constexpr (kClasses == 0) {
+    return codes.GetFromWindow(w, len);
+  } else {
+    return codes.template GetFromWindowSmall<kClasses>(w, len);
+  }
+}
+
+// The class count of a table for GetCode: 1, 2, or 0 for any other.
+inline int SmallClasses(const ClassDecoder& codes) {
+  return codes.classes() <= 2 ? codes.classes() : 0;
+}
+
+// kTClasses, kVClasses: the timestamp and value tables' class counts for GetCode.
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasses, int kTClasses>
 [[gnu::always_inline]] inline Sample Step(WindowLane& l, double p, double y, Timestamp& prev_t,
                                           uint64_t& disorder) {
   int len;
   uint64_t zt = 0;
   if constexpr (!kRegular) {
-    zt = l.t_codes.GetFromWindow(l.buf, &len);
+    zt = GetCode<kTClasses>(l.t_codes, l.buf, &len);
     l.buf <<= len;
     l.count -= len;
   }
@@ -52,12 +67,7 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasse
   if constexpr (kValues == Values::kConstant) {
     s.v = l.constant;
   } else {
-    uint64_t zv;
-    if constexpr (kVClasses == 0) {
-      zv = l.v_codes.GetFromWindow(l.buf, &len);
-    } else {
-      zv = l.v_codes.template GetFromWindowSmall<kVClasses>(l.buf, &len);
-    }
+    const uint64_t zv = GetCode<kVClasses>(l.v_codes, l.buf, &len);
     l.buf <<= len;
     l.count -= len;
     const uint64_t n = l.v_taker.NextKnown<kValueDod>(zv);
@@ -74,7 +84,7 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasse
 // would force a store and reload of the state for every sample. When two samples' codes fit
 // the 56 bits a refill guarantees, one refill serves both (a third per refill was measured
 // and did not pay).
-template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false, int kVClasses = 0>
+template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasses, int kTClasses>
 [[gnu::always_inline]] inline void RunOneAs(WindowLane* lane, Sample* out, size_t n) {
   WindowLane l = *lane;
   const double p = kPow10[l.decimals], y = 1.0 / p;
@@ -85,13 +95,13 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false, int 
   if (2 * l.need <= 56) {
     for (; i + 2 <= n; i += 2) {
       l.Refill();
-      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
-      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
+      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
     }
   }
   for (; i < n; ++i) {
     l.Refill();
-    out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses>(l, p, y, prev_t, disorder);
+    out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
   }
   if constexpr (kRegular) {
     if (n > 0) prev_t = out[n - 1].t;
@@ -101,21 +111,27 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod = false, int 
   *lane = l;
 }
 
-// A decimal lane by conversion and timestamp regularity, the value predictor and the value
-// table's class count fixed.
+// A lane with the conversion, the value predictor and the value table fixed, by its
+// timestamps: regular (no bits) or coded by a table of 1, 2 or more classes.
+template <bool kFma, Values kValues, bool kValueDod, int kVClasses>
+[[gnu::always_inline]] inline void RunByTimes(WindowLane* lane, Sample* out, size_t n,
+                                              bool regular) {
+  if (regular) return RunOneAs<kFma, true, kValues, kValueDod, kVClasses, 0>(lane, out, n);
+  switch (SmallClasses(lane->t_codes)) {
+    case 1: return RunOneAs<kFma, false, kValues, kValueDod, kVClasses, 1>(lane, out, n);
+    case 2: return RunOneAs<kFma, false, kValues, kValueDod, kVClasses, 2>(lane, out, n);
+    default: return RunOneAs<kFma, false, kValues, kValueDod, kVClasses, 0>(lane, out, n);
+  }
+}
+
+// A decimal lane by conversion, the value predictor and the value table's class count fixed.
 template <bool kFma, bool kValueDod, int kVClasses>
 [[gnu::always_inline]] inline void RunDecimalAs(WindowLane* lane, Sample* out, size_t n,
                                                 bool regular) {
   if (lane->decimals == 0) {
-    if (regular) {
-      RunOneAs<kFma, true, Values::kInt, kValueDod, kVClasses>(lane, out, n);
-    } else {
-      RunOneAs<kFma, false, Values::kInt, kValueDod, kVClasses>(lane, out, n);
-    }
-  } else if (regular) {
-    RunOneAs<kFma, true, Values::kScaled, kValueDod, kVClasses>(lane, out, n);
+    RunByTimes<kFma, Values::kInt, kValueDod, kVClasses>(lane, out, n, regular);
   } else {
-    RunOneAs<kFma, false, Values::kScaled, kValueDod, kVClasses>(lane, out, n);
+    RunByTimes<kFma, Values::kScaled, kValueDod, kVClasses>(lane, out, n, regular);
   }
 }
 
@@ -123,7 +139,7 @@ template <bool kFma, bool kValueDod, int kVClasses>
 template <bool kFma, bool kValueDod>
 [[gnu::always_inline]] inline void RunDecimal(WindowLane* lane, Sample* out, size_t n,
                                               bool regular) {
-  switch (lane->v_codes.classes()) {
+  switch (SmallClasses(lane->v_codes)) {
     case 1: return RunDecimalAs<kFma, kValueDod, 1>(lane, out, n, regular);
     case 2: return RunDecimalAs<kFma, kValueDod, 2>(lane, out, n, regular);
     default: return RunDecimalAs<kFma, kValueDod, 0>(lane, out, n, regular);
@@ -135,7 +151,7 @@ template <bool kFma>
   const bool regular = lane->RegularRun(n);
   if (lane->constant_values) {
     // Regular timestamps with a constant value need no bits at all: the caller's plain loop.
-    RunOneAs<kFma, false, Values::kConstant>(lane, out, n);
+    RunByTimes<kFma, Values::kConstant, false, 0>(lane, out, n, false);
   } else if (lane->v_taker.delta_of_delta()) {
     RunDecimal<kFma, true>(lane, out, n, regular);
   } else {

@@ -3,7 +3,9 @@
 // that decodes a run of its samples.
 //
 // The loop is built for throughput: the window is refilled without a data-dependent branch,
-// each class code costs a count of leading ones and a few shifts of per-class constants, the
+// each class code costs a count of leading ones and a few shifts of per-class constants (a
+// table of one or two classes, nearly every table of scraped data, has loops of its own that
+// need neither the count nor the shifts: about half the instructions of a code), the
 // scaled integers become doubles in the same loop (bit for bit as FromScaled), and a run of
 // regular timestamps (all-zero table, checked to increase once) costs no bits and no checks.
 // Decoding two chunks interleaved was measured too and did not pay: the loop is bound by
