@@ -164,6 +164,11 @@ char* FastPromFloat(double v, char* out) {
   if (std::signbit(v)) *p++ = '-';  // Go and to_chars keep the sign of -0 and -0.5
   auto whole = static_cast<uint64_t>(a);
   if (static_cast<double>(whole) == a) return WriteUnsigned(whole, p);
+  // A decimal of k <= 4 fractional digits is within a few ulps of an integer at 10^4 too, so a
+  // value that is not (rates, averages) skips the four tries below at once.
+  if (const double s4 = a * kPow10[4]; s4 < 1e15 && std::fabs(s4 - std::nearbyint(s4)) > s4 * 1e-15) {
+    return nullptr;
+  }
   // More decimals are rare in samples, and computed values (rates, averages) have 15 or more
   // significant digits: trying further k would only delay the general path.
   for (int k = 1; k <= 4; ++k) {
@@ -201,10 +206,11 @@ char* WritePromFloat(double v, char* out) {
     return out + text.size();
   }
   // Below 2^53 an ulp is at most 1, so the shortest round-trip digits include every digit of
-  // the integer part: when to_chars picks fixed notation, it is Go's text.
+  // the integer part: to_chars' shortest fixed notation is Go's text (a tiny value that does
+  // not fit 40 bytes takes the rewrite below).
   if (std::fabs(v) < 9007199254740992.0) {
-    auto [end, ec] = std::to_chars(out, out + 40, v);
-    if (ec == std::errc() && std::memchr(out, 'e', static_cast<size_t>(end - out)) == nullptr) return end;
+    auto [end, ec] = std::to_chars(out, out + 40, v, std::chars_format::fixed);
+    if (ec == std::errc()) return end;
   }
   // Shortest round-trip digits in scientific form, rewritten to fixed notation. (to_chars'
   // plain form prints large integers exactly, 2577404796788113408, where Go prints the
