@@ -35,6 +35,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "json_escape.h"
+
 namespace {
 
 namespace asio = boost::asio;
@@ -70,21 +72,6 @@ Server ParseServer(const std::string& url) {
     Usage("only loopback addresses (127.0.0.1, localhost, [::1]) are allowed: " + url);
   }
   return s;
-}
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // One GET on the server's connection (opened first if needed); the response or an error.

@@ -42,6 +42,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "json_escape.h"
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
@@ -492,21 +494,6 @@ std::optional<double> ReadCounter(const Target& url, const std::string& after) {
   const double v = std::strtod(p, &end);
   if (end == p) return std::nullopt;
   return v;
-}
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (static_cast<unsigned char>(ch) < 0x20) {
-      out += ' ';
-    } else {
-      out += ch;
-    }
-  }
-  return out;
 }
 
 double SelfCpuSeconds() {
