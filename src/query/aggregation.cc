@@ -275,8 +275,8 @@ struct GroupFolder::Bucket {
     Labels labels;
     Labels first_member;  // the smallest member labels (members arrive in label order)
     bool drop_name = false;
-    std::vector<GroupCell> cells;
-    std::vector<MeanAccumulator> means;  // avg only
+    std::vector<GroupCell> cells;        // all but avg
+    std::vector<MeanAccumulator> means;  // avg only (it counts its own values)
   };
   std::vector<Group> groups;
   std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
@@ -443,8 +443,11 @@ void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& ser
     Bucket::Group group;
     group.labels = GroupLabels(labels, args_.grouping, args_.without);
     group.first_member = labels;
-    group.cells.resize(grid_.steps());
-    if (args_.op == AggregateOp::kAvg) group.means.resize(grid_.steps());
+    if (args_.op == AggregateOp::kAvg) {
+      group.means.resize(grid_.steps());
+    } else {
+      group.cells.resize(grid_.steps());
+    }
     b.groups.push_back(std::move(group));
     candidates.push_back(g);
   }
@@ -455,7 +458,6 @@ void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& ser
     size_t i = grid_.IndexOf(series.points.front().t);
     for (const Point& p : series.points) {
       while (grid_.At(i) < p.t) ++i;
-      group.cells[i].count += 1;
       group.means[i].Add(p.v);
     }
     return;
@@ -502,14 +504,8 @@ Result<EvalMatrix> GroupFolder::Finish(EvalContext& ctx) {
     for (const Bucket::Group* src : parts[g]) {
       dst.drop_name = dst.drop_name || src->drop_name;
       if (src->first_member < dst.first_member) dst.first_member = src->first_member;
-      for (size_t i = 0; i < src->cells.size(); ++i) {
-        if (op == AggregateOp::kAvg) {
-          dst.cells[i].count += src->cells[i].count;
-          dst.means[i].Merge(src->means[i]);
-        } else {
-          MergeCell(op, dst.cells[i], src->cells[i]);
-        }
-      }
+      for (size_t i = 0; i < src->means.size(); ++i) dst.means[i].Merge(src->means[i]);
+      for (size_t i = 0; i < src->cells.size(); ++i) MergeCell(op, dst.cells[i], src->cells[i]);
     }
   });
   for (const Status& s : status) {
@@ -524,13 +520,15 @@ Result<EvalMatrix> GroupFolder::Finish(EvalContext& ctx) {
   uint64_t points = 0;
   for (Bucket::Group& group : all) {
     EvalSeries s{std::move(group.labels), {}, group.drop_name};
+    for (size_t i = 0; i < group.means.size(); ++i) {
+      if (group.means[i].count() > 0) s.points.push_back({grid_.At(i), group.means[i].Mean()});
+    }
     for (size_t i = 0; i < group.cells.size(); ++i) {
       const GroupCell& c = group.cells[i];
       if (c.count == 0) continue;
       double v = 0;
       switch (op) {
         case AggregateOp::kSum: v = c.value + c.kahan_c; break;
-        case AggregateOp::kAvg: v = group.means[i].Mean(); break;
         case AggregateOp::kCount: v = c.count; break;
         case AggregateOp::kGroup: v = 1; break;
         default: v = c.value; break;

@@ -16,29 +16,29 @@ class MeanAccumulator {
   void Add(double v) {
     count_ += 1;
     if (count_ == 1) {
-      sum_ = v;
+      acc_ = v;
       return;
     }
     if (!incremental_) {
       double c = c_;
-      double s = KahanSumInc(v, sum_, c);
+      double s = KahanSumInc(v, acc_, c);
       if (!std::isinf(s)) {
-        sum_ = s;
+        acc_ = s;
         c_ = c;
         return;
       }
       incremental_ = true;
-      mean_ = sum_ / (count_ - 1);
+      acc_ = acc_ / (count_ - 1);
       c_ /= (count_ - 1);
     }
     double q = (count_ - 1) / count_;
     double c = q * c_;
-    mean_ = KahanSumInc(v / count_, q * mean_, c);
+    acc_ = KahanSumInc(v / count_, q * acc_, c);
     c_ = c;
   }
   double Mean() const {
-    if (incremental_) return mean_ + c_;
-    return sum_ / count_ + c_ / count_;
+    if (incremental_) return acc_ + c_;
+    return acc_ / count_ + c_ / count_;
   }
   double count() const { return count_; }
 
@@ -53,16 +53,16 @@ class MeanAccumulator {
     const double n = count_ + o.count_;
     if (!incremental_ && !o.incremental_) {
       double c = c_ + o.c_;
-      double s = KahanSumInc(o.sum_, sum_, c);
+      double s = KahanSumInc(o.acc_, acc_, c);
       if (!std::isinf(s)) {
-        sum_ = s;
+        acc_ = s;
         c_ = c;
         count_ = n;
         return;
       }
     }
     // Weighted means never overflow where the sum would.
-    mean_ = Mean() * (count_ / n) + o.Mean() * (o.count_ / n);
+    acc_ = Mean() * (count_ / n) + o.Mean() * (o.count_ / n);
     c_ = 0;
     count_ = n;
     incremental_ = true;
@@ -70,7 +70,9 @@ class MeanAccumulator {
 
  private:
   double count_ = 0;
-  double sum_ = 0, c_ = 0, mean_ = 0;
+  // The compensated sum, or once incremental_ the mean: one field, so that a fold keeping an
+  // accumulator per group and step (avg) keeps 32 bytes a cell.
+  double acc_ = 0, c_ = 0;
   bool incremental_ = false;
 };
 
