@@ -92,6 +92,15 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasse
   Timestamp prev_t = l.prev_t;
   uint64_t disorder = 0;
   size_t i = 0;
+  if (4 * l.need <= 56) {
+    for (; i + 4 <= n; i += 4) {
+      l.Refill();
+      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+      out[i + 2] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+      out[i + 3] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+    }
+  }
   if (2 * l.need <= 56) {
     for (; i + 2 <= n; i += 2) {
       l.Refill();
