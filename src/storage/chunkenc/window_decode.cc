@@ -80,10 +80,25 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasse
   return s;
 }
 
+// Samples out[i..) while kPerRefill more fit before n, one window refill per kPerRefill
+// samples (the caller checked that their codes fit the 56 bits a refill guarantees).
+template <size_t kPerRefill, bool kFma, bool kRegular, Values kValues, bool kValueDod,
+          int kVClasses, int kTClasses>
+[[gnu::always_inline]] inline void StepRefills(WindowLane& l, Sample* out, size_t n, size_t& i,
+                                               double p, double y, Timestamp& prev_t,
+                                               uint64_t& disorder) {
+  for (; i + kPerRefill <= n; i += kPerRefill) {
+    l.Refill();
+    for (size_t k = 0; k < kPerRefill; ++k) {
+      out[i + k] =
+          Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
+    }
+  }
+}
+
 // The lanes are copied into locals: `out` could alias them as far as the compiler knows, which
-// would force a store and reload of the state for every sample. When two samples' codes fit
-// the 56 bits a refill guarantees, one refill serves both (a third per refill was measured
-// and did not pay).
+// would force a store and reload of the state for every sample. When four (or two) samples'
+// codes fit the 56 bits a refill guarantees, one refill serves them all.
 template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasses, int kTClasses>
 [[gnu::always_inline]] inline void RunOneAs(WindowLane* lane, Sample* out, size_t n) {
   WindowLane l = *lane;
@@ -93,25 +108,12 @@ template <bool kFma, bool kRegular, Values kValues, bool kValueDod, int kVClasse
   uint64_t disorder = 0;
   size_t i = 0;
   if (4 * l.need <= 56) {
-    for (; i + 4 <= n; i += 4) {
-      l.Refill();
-      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-      out[i + 2] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-      out[i + 3] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-    }
+    StepRefills<4, kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, out, n, i, p, y, prev_t, disorder);
   }
   if (2 * l.need <= 56) {
-    for (; i + 2 <= n; i += 2) {
-      l.Refill();
-      out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-      out[i + 1] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-    }
+    StepRefills<2, kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, out, n, i, p, y, prev_t, disorder);
   }
-  for (; i < n; ++i) {
-    l.Refill();
-    out[i] = Step<kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, p, y, prev_t, disorder);
-  }
+  StepRefills<1, kFma, kRegular, kValues, kValueDod, kVClasses, kTClasses>(l, out, n, i, p, y, prev_t, disorder);
   if constexpr (kRegular) {
     if (n > 0) prev_t = out[n - 1].t;
   }
