@@ -97,44 +97,29 @@ namespace {
 // thread alone: a sleeping pool thread takes longer to wake than a few series take to read,
 // and a query arriving at an idle server finds the pool asleep.
 constexpr size_t kInlineSeries = 8;
+// bucket_of's answer for a series another part reads.
+constexpr size_t kNoBucket = static_cast<size_t>(-1);
 
-// Runs every series of `buckets` label-hash buckets through `transform` and `sink`; bucket b
-// is served by part b % parts of the pool, so each bucket stays on one thread.
+// Runs every series through `transform` and `sink`, spread over `buckets` buckets. Folded
+// series (release_after_sink) come in runs of the store's order, run b being bucket b, taken by
+// the pool's threads as they come free; collected series are split by label hash, bucket b
+// served by part b % parts of the pool. Either way each bucket stays on one thread.
 Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                      const SeriesTransform& transform, const BucketRead* bucket_read,
                      size_t buckets, bool release_after_sink, const SeriesSink& sink,
                      storage::ReadValues values = storage::ReadValues::kAll) {
   if (mint > maxt) return Status::Ok();
-  // Each part selects on its own querier (a querier is used by one thread at a time) and works
-  // on the series whose label hash falls into its buckets, so iterator construction, storage
-  // reads and decoding all run in parallel, and a series appearing between two selects is
-  // still handled by exactly one part.
   buckets = std::max<size_t>(buckets, 1);
-  const size_t parts =
-      std::min(buckets, ctx.pool() == nullptr ? size_t{1} : ctx.pool()->concurrency());
-  // Part `part`'s series, selected on `querier`. With several parts each selects only its
-  // share, so no part sorts every series. Series handed to a sink (folded) need no label
-  // order: the store's own order is cheaper to select and to read, and as stable. Collected
-  // series keep it (the caller merges them).
-  auto select = [&](storage::Querier& querier, size_t part)
-      -> Result<std::unique_ptr<storage::SeriesSet>> {
-    // By value: a set may keep the predicate and filter lazily, after this returns.
-    auto keep = [buckets, parts, part](uint64_t hash) { return (hash % buckets) % parts == part; };
-    auto set = release_after_sink ? querier.SelectShardUnordered(matchers, keep)
-               : parts == 1       ? querier.Select(matchers)
-                                  : querier.SelectShard(matchers, keep);
-    if (!set.ok()) return FromStorage(set.status());
-    return set;
-  };
-  // Reads and hands on part `part`'s series.
-  auto consume = [&](storage::SeriesSet& ss, size_t part) -> Status {
+  const size_t concurrency = ctx.pool() == nullptr ? size_t{1} : ctx.pool()->concurrency();
+  // Reads and hands on the series of `ss` that `bucket_of` puts into a bucket (npos: skip).
+  auto consume = [&](storage::SeriesSet& ss, const auto& bucket_of) -> Status {
     std::vector<Point> buf;
     std::vector<storage::Bucket> bucket_buf;
     while (ss.Next()) {
       const Labels& labels = ss.labels();
-      const size_t bucket = buckets > 1 ? ss.labels_hash() % buckets : 0;
-      if (bucket % parts != part) continue;
+      const size_t bucket = bucket_of(ss);
+      if (bucket == kNoBucket) continue;
       EvalSeries series;
       Status s;
       if (bucket_read != nullptr) {
@@ -157,10 +142,56 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
     if (querier == nullptr) return Status::Unavailable("storage is not available");
     return querier;
   };
-
-  // The first part is selected here, and its share tells how much there is to read.
   auto first_querier = new_querier();
   if (!first_querier.ok()) return first_querier.status();
+
+  if (release_after_sink) {
+    // One resolution of the matchers, cut into runs that lie side by side on disk: a thread
+    // reading a run steps from one series' chunks to the next without seeking. The cut depends
+    // on the data alone, so the folds come out the same at any parallelism.
+    auto runs = (*first_querier)->SelectRuns(matchers, buckets);
+    if (!runs.ok()) return FromStorage(runs.status());
+    size_t total = 0;
+    for (const auto& run : *runs) total += run->size().value_or(kInlineSeries);
+    auto consume_run = [&](size_t b) {
+      return consume(*(*runs)[b], [b](const storage::SeriesSet&) { return b; });
+    };
+    if (concurrency == 1 || total < kInlineSeries) {
+      for (size_t b = 0; b < runs->size(); ++b) {
+        if (Status s = consume_run(b); !s.ok()) return s;
+      }
+      return Status::Ok();
+    }
+    std::vector<Status> status(runs->size());
+    ParallelFor(ctx, runs->size(), [&](size_t b) { status[b] = consume_run(b); });
+    for (const Status& s : status) {
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  // Each part selects on its own querier (a querier is used by one thread at a time) and works
+  // on the series whose label hash falls into its buckets, so iterator construction, storage
+  // reads and decoding all run in parallel, and a series appearing between two selects is
+  // still handled by exactly one part. With several parts each selects only its share, so no
+  // part sorts every series.
+  const size_t parts = std::min(buckets, concurrency);
+  auto select = [&](storage::Querier& querier, size_t part)
+      -> Result<std::unique_ptr<storage::SeriesSet>> {
+    // By value: a set may keep the predicate and filter lazily, after this returns.
+    auto keep = [buckets, parts, part](uint64_t hash) { return (hash % buckets) % parts == part; };
+    auto set = parts == 1 ? querier.Select(matchers) : querier.SelectShard(matchers, keep);
+    if (!set.ok()) return FromStorage(set.status());
+    return set;
+  };
+  auto consume_part = [&](storage::SeriesSet& ss, size_t part) {
+    return consume(ss, [&](const storage::SeriesSet& set) {
+      const size_t bucket = buckets > 1 ? set.labels_hash() % buckets : 0;
+      return bucket % parts == part ? bucket : kNoBucket;
+    });
+  };
+
+  // The first part is selected here, and its share tells how much there is to read.
   auto first_set = select(**first_querier, 0);
   if (!first_set.ok()) return first_set.status();
   const std::optional<size_t> first_size = (*first_set)->size();
@@ -170,14 +201,14 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
         first_set = select(**first_querier, part);
         if (!first_set.ok()) return first_set.status();
       }
-      if (Status s = consume(**first_set, part); !s.ok()) return s;
+      if (Status s = consume_part(**first_set, part); !s.ok()) return s;
     }
     return Status::Ok();
   }
   std::vector<Status> status(parts);
   ParallelFor(ctx, parts, [&](size_t part) {
     if (part == 0) {
-      status[part] = consume(**first_set, part);
+      status[part] = consume_part(**first_set, part);
       return;
     }
     auto querier = new_querier();
@@ -186,7 +217,7 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       return;
     }
     auto set = select(**querier, part);
-    status[part] = set.ok() ? consume(**set, part) : set.status();
+    status[part] = set.ok() ? consume_part(**set, part) : set.status();
   });
   for (const Status& s : status) {
     if (!s.ok()) return s;

@@ -1,6 +1,6 @@
 // Reading series for selectors. A selector reads the whole time span the query needs at once;
-// its series are streamed from storage by the threads of the worker pool (each taking the
-// series of one label-hash partition), and every series is decoded and transformed (instant
+// its series are streamed from storage by the threads of the worker pool (each taking a share
+// of them), and every series is decoded and transformed (instant
 // selection, range-function windows) by the thread that reads it, so only the raw samples of
 // the series being worked on are in memory at any time.
 // Thread-safety: functions over the caller's data; EvalContext belongs to the calling query.
@@ -41,9 +41,9 @@ using SeriesSink =
     std::function<Status(size_t bucket, const Labels& labels, EvalSeries&& series)>;
 
 // StreamSeries that hands every transformed series to `sink` instead of keeping it. The series
-// are spread over `buckets` buckets by label hash, independently of the pool's size, so state
-// kept per bucket needs no locking and combining the buckets in index order gives the same
-// result at any parallelism. A series' points stop counting against max_samples once the sink
+// are cut into `buckets` runs of the store's order (Querier::SelectRuns), run b being bucket b,
+// independently of the pool's size, so state kept per bucket needs no locking and combining
+// the buckets in index order gives the same result at any parallelism. A series' points stop counting against max_samples once the sink
 // has returned. The first failure (of the sink or of reading) is returned. `values`: what the
 // transform needs of the samples' values (storage::ReadValues).
 Status StreamSeriesTo(storage::Queryable& storage, const std::vector<Matcher>& matchers,

@@ -102,6 +102,19 @@ Result<std::unique_ptr<SeriesSet>> Querier::SelectShard(const std::vector<Matche
   return std::unique_ptr<SeriesSet>(std::make_unique<ShardSeriesSet>(std::move(*all), keep));
 }
 
+Result<std::vector<std::unique_ptr<SeriesSet>>> Querier::SelectRuns(
+    const std::vector<Matcher>& matchers, size_t n) {
+  n = std::max<size_t>(n, 1);
+  std::vector<std::unique_ptr<SeriesSet>> runs;
+  runs.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto set = SelectShard(matchers, [i, n](uint64_t hash) { return hash % n == i; });
+    if (!set.ok()) return set.status();
+    runs.push_back(std::move(*set));
+  }
+  return runs;
+}
+
 std::unique_ptr<SampleIterator> NewSeriesIterator(const ReadView& view, const head::MemSeries& series,
                                                   Timestamp mint, Timestamp maxt,
                                                   rocks::Db::Scanner* scanner, ReadValues values) {
@@ -216,13 +229,27 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShard(
   return SortedSet(std::move(series));
 }
 
-Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShardUnordered(
-    const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
+Result<std::vector<std::unique_ptr<SeriesSet>>> QuerierImpl::SelectRuns(
+    const std::vector<Matcher>& matchers, size_t n) {
+  n = std::max<size_t>(n, 1);
   std::vector<head::MemSeries*> series = Matching(matchers);
-  std::erase_if(series, [&](const head::MemSeries* s) { return !keep(s->hash()); });
   std::sort(series.begin(), series.end(),
             [](const head::MemSeries* a, const head::MemSeries* b) { return a->id() < b->id(); });
-  return MakeSet(std::move(series));
+  std::vector<std::unique_ptr<SeriesSet>> runs;
+  runs.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t lo = i * series.size() / n, hi = (i + 1) * series.size() / n;
+    std::shared_ptr<rocks::Db::Scanner> scanner;
+    if (i > 0 && hi > lo && view_.db != nullptr) {
+      scanner = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
+    }
+    auto set = MakeSet(std::vector<head::MemSeries*>(series.begin() + static_cast<ptrdiff_t>(lo),
+                                                     series.begin() + static_cast<ptrdiff_t>(hi)),
+                       std::move(scanner));
+    if (!set.ok()) return set.status();
+    runs.push_back(std::move(*set));
+  }
+  return runs;
 }
 
 Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemSeries*> series) {
@@ -231,10 +258,16 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemS
   return MakeSet(std::move(series));
 }
 
-Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(std::vector<head::MemSeries*> series) {
-  if (scanner_ == nullptr && view_.db != nullptr) scanner_ = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(
+    std::vector<head::MemSeries*> series, std::shared_ptr<rocks::Db::Scanner> scanner) {
+  if (scanner == nullptr) {
+    if (scanner_ == nullptr && view_.db != nullptr) {
+      scanner_ = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
+    }
+    scanner = scanner_;
+  }
   return std::unique_ptr<SeriesSet>(
-      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, scanner_));
+      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, std::move(scanner)));
 }
 
 bool QuerierImpl::CoversAllData() const { return mint_ <= view_.data_min && maxt_ >= view_.data_max; }

@@ -3,7 +3,8 @@
 // sorts them by labels, and builds each series' iterator from
 // a snapshot of its head (taken first) and then the disk chunks of the overlapping
 // partitions, so a chunk moving from head to disk meanwhile is seen at least once.
-// Thread-safety: a Querier is used by one thread; many queriers may run concurrently with
+// Thread-safety: a Querier is used by one thread (the runs of SelectRuns each by one thread
+// at a time); many queriers may run concurrently with
 // appends and flushes. It must not outlive the Storage that made it.
 #pragma once
 
@@ -40,9 +41,10 @@ class QuerierImpl final : public Querier {
   // Filters on the head's stored hashes before sorting.
   Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
                                                  const std::function<bool(uint64_t)>& keep) override;
-  // In series id order: no label comparisons, and disk reads in key order.
-  Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
-      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) override;
+  // Runs of the series in id order: no label comparisons, and disk reads in key order, each
+  // run through its own RocksDB cursor.
+  Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(const std::vector<Matcher>& matchers,
+                                                             size_t n) override;
   // Label names / values of series with samples in [mint, maxt] that match `matchers`.
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override;
   Result<std::vector<std::string>> LabelValues(const std::string& name,
@@ -53,7 +55,9 @@ class QuerierImpl final : public Querier {
   // True when [mint, maxt] holds every stored sample: label listings can skip time filtering.
   bool CoversAllData() const;
   Result<std::unique_ptr<SeriesSet>> SortedSet(std::vector<head::MemSeries*> series);
-  Result<std::unique_ptr<SeriesSet>> MakeSet(std::vector<head::MemSeries*> series);
+  // A set over `series` read through `scanner` (the querier's own when null).
+  Result<std::unique_ptr<SeriesSet>> MakeSet(std::vector<head::MemSeries*> series,
+                                             std::shared_ptr<rocks::Db::Scanner> scanner = nullptr);
 
   ReadView view_;
   Timestamp mint_, maxt_;

@@ -57,9 +57,12 @@ class PinnedQuerier final : public Querier {
                                                  const std::function<bool(uint64_t)>& keep) override {
     return Wrap(inner_->SelectShard(matchers, keep));
   }
-  Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
-      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) override {
-    return Wrap(inner_->SelectShardUnordered(matchers, keep));
+  Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(const std::vector<Matcher>& matchers,
+                                                             size_t n) override {
+    auto runs = inner_->SelectRuns(matchers, n);
+    if (!runs.ok()) return runs.status();
+    for (auto& run : *runs) run = std::make_unique<PinnedSeriesSet>(std::move(run), pin_);
+    return runs;
   }
   Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) override {
     return inner_->LabelNames(matchers);

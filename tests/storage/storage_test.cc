@@ -231,6 +231,53 @@ TEST_CASE("SelectShard splits Select by label hash, each share sorted", "[storag
   REQUIRE(s->Close().ok());
 }
 
+TEST_CASE("SelectRuns cuts the store's order into runs read side by side", "[storage]") {
+  TempDir tmp;
+  auto s = MustOpen(TestOptions(tmp.path()));
+  // Series of another name lie between the ones asked for, on disk as in the head.
+  std::vector<std::string> in_store_order;
+  for (int i = 0; i < 40; ++i) {
+    const std::string job = "job-" + std::to_string(39 - i);  // label order is not id order
+    REQUIRE(s->Append(Regular({{"__name__", "up"}, {"job", job}}, kT0, 300, 10'000)).ok());
+    REQUIRE(s->Append(Regular({{"__name__", "down"}, {"job", job}}, kT0, 300, 10'000)).ok());
+    in_store_order.push_back(fmt::format("up{{job=\"{}\"}}", job));
+  }
+  REQUIRE(s->Flush().ok());
+  for (size_t n : {size_t{1}, size_t{3}, size_t{8}, size_t{50}}) {
+    auto q = s->NewQuerier(0, kT0 * 2);
+    auto runs = q->SelectRuns({Eq("__name__", "up")}, n);
+    REQUIRE(runs.ok());
+    REQUIRE(runs->size() == n);
+    // Each run read by a thread of its own, all at once.
+    std::vector<std::vector<std::string>> seen(n);
+    std::vector<size_t> samples(n, 0);
+    std::vector<std::thread> threads;
+    for (size_t r = 0; r < n; ++r) {
+      threads.emplace_back([&, r] {
+        storage::SeriesSet& set = *(*runs)[r];
+        while (set.Next()) {
+          seen[r].push_back(set.labels().ToString());
+          auto it = set.Iterator();
+          while (it->Next()) ++samples[r];
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::vector<std::string> joined;
+    for (size_t r = 0; r < n; ++r) {
+      INFO("n " << n << ", run " << r);
+      CHECK((*runs)[r]->size() == seen[r].size());
+      // About equal counts: 40 / n, rounded either way.
+      CHECK(seen[r].size() >= 40 / n);
+      CHECK(seen[r].size() <= (40 + n - 1) / n);
+      CHECK(samples[r] == 300 * seen[r].size());
+      joined.insert(joined.end(), seen[r].begin(), seen[r].end());
+    }
+    CHECK(joined == in_store_order);
+  }
+  REQUIRE(s->Close().ok());
+}
+
 TEST_CASE("A querier sees chunks flushed to disk after it first read disk", "[storage]") {
   TempDir tmp;
   auto s = MustOpen(TestOptions(tmp.path()));

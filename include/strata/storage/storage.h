@@ -162,13 +162,14 @@ class Querier {
   // series. The default filters the result of Select.
   virtual Result<std::unique_ptr<SeriesSet>> SelectShard(
       const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep);
-  // SelectShard without the label order: the series come in the store's own order (stable for
-  // a given store), which is cheaper to produce and, for the store, to read. For callers that
-  // fold what they read or sort it themselves. The default is SelectShard.
-  virtual Result<std::unique_ptr<SeriesSet>> SelectShardUnordered(
-      const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
-    return SelectShard(matchers, keep);
-  }
+  // The series of Select(matchers) in the store's own order (stable for a given store), cut
+  // into `n` runs of consecutive series of about equal count: run i is element i. Cheaper to
+  // produce than label order and, for the store, to read (a run's series lie side by side on
+  // disk); for callers that fold what they read or sort it themselves. The runs may be read
+  // concurrently, each by one thread at a time. The default cuts Select by label hash
+  // (hash modulo n), each run in label order.
+  virtual Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(
+      const std::vector<Matcher>& matchers, size_t n);
   // Sorted label names / values of series matching `matchers` (all series if empty).
   virtual Result<std::vector<std::string>> LabelNames(const std::vector<Matcher>& matchers) = 0;
   virtual Result<std::vector<std::string>> LabelValues(const std::string& name,
