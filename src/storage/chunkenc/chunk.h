@@ -79,6 +79,10 @@ class ChunkIterator final : public SampleIterator {
   // The samples left of a presence-only read whose bits need not be read (see
   // ReadPresenceOnly), written to out[0..want); 0 when the bits must be decoded.
   size_t PresenceRun(Sample* out, size_t want);
+  // The next `want` samples of a constant chunk whose timestamps step regularly, written to
+  // out[0..want): its codes take no bits (an all-zero table), so there is nothing to read and
+  // every check of the stream stays; 0 when the timestamps take bits.
+  size_t RegularConstantRun(Sample* out, size_t want);
 
   std::string_view chunk_;  // the bytes, to start over after a skip that went too far
   ChunkHeader header_;

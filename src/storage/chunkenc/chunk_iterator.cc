@@ -216,6 +216,7 @@ size_t ChunkIterator::NextBatch(std::span<Sample> out) {
     return n;
   }
   size_t got = presence_only_ ? PresenceRun(out.data() + n, want) : 0;
+  if (got == 0 && m.encoding == ValueEncoding::kConstant) got = RegularConstantRun(out.data() + n, want);
   if (got > 0) return EndRun(out.data(), n, got);
   switch (m.encoding) {
     case ValueEncoding::kConstant:
@@ -246,6 +247,18 @@ size_t ChunkIterator::PresenceRun(Sample* out, size_t want) {
   for (size_t i = 0; i < want; ++i) out[i] = {static_cast<Timestamp>(t.Next(0)), v};
   t_taker_ = t;
   bits_skipped_ = true;
+  return want;
+}
+
+size_t ChunkIterator::RegularConstantRun(Sample* out, size_t want) {
+  if (!t_codes_.all_zero() || !t_taker_.ZeroRunIncreases(want) ||
+      t_taker_.last() != static_cast<uint64_t>(cur_.t)) {
+    return 0;
+  }
+  ResidualTaker t = t_taker_;
+  const double v = cur_.v;
+  for (size_t i = 0; i < want; ++i) out[i] = {static_cast<Timestamp>(t.Next(0)), v};
+  t_taker_ = t;
   return want;
 }
 
