@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -104,12 +105,19 @@ JsonWriter& JsonWriter::Null() {
 
 namespace {
 
+constexpr char kPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// Writes v < 10^4 as exactly four digits (leading zeros kept).
+[[gnu::always_inline]] inline void FourDigits(unsigned v, char* p) {
+  std::memcpy(p, kPairs + 2 * (v / 100), 2);
+  std::memcpy(p + 2, kPairs + 2 * (v % 100), 2);
+}
+
 // Writes the decimal digits of v ending at `end` (backwards); returns the first digit.
 char* DigitsBackward(uint64_t v, char* end) {
-  static constexpr char kPairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
   char* p = end;
   while (v >= 100) {
     unsigned pair = static_cast<unsigned>(v % 100) * 2;
@@ -147,16 +155,19 @@ char* WriteUnsigned(uint64_t v, char* out) {
   return out + digits;
 }
 
-constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-constexpr uint64_t kPow10Int[] = {1,          10,          100,          1000,          10000,
-                                  100000,     1000000,     10000000,     100000000,     1000000000};
-
 // The common sample values without the shortest-digits search: integers below 2^53 and
-// decimals m / 10^k (k <= 4) of at most 15 significant digits that divide back to v exactly.
-// Any decimal of at most 15 significant digits is the only one of that length converting to its
-// double (DBL_DIG), so such m / 10^k is the shortest round-trip text, as std::to_chars and Go's
-// strconv.FormatFloat(v, 'f', -1, 64) give it. Writes at most 26 bytes; returns nullptr for
-// anything else (NaN, infinities, large or long values), which then takes the general path.
+// decimals m / 10^k (k <= 4) of at most 15 significant digits. Writes at most 26 bytes; returns
+// nullptr for anything else (NaN, infinities, large or long values: rates, averages), which then
+// takes the general path.
+//
+// One division decides it. If v is the double nearest m / 10^k, then v * 10^4 lies within a
+// quarter of the integer r = m * 10^(4-k) (below 10^15 the product's rounding errs by far less),
+// and r / 10^4, a division of exact operands, rounds to the double nearest m / 10^k: v again.
+// Conversely, r / 10^4 == v says that the decimal r / 10^4 converts to v. It has at most 15
+// significant digits, and two decimals of at most 15 significant digits never convert to the
+// same double (DBL_DIG), so any shorter text converting to v has the same value: r / 10^4 with
+// its trailing zeros dropped is the shortest round-trip text, as std::to_chars and Go's
+// strconv.FormatFloat(v, 'f', -1, 64) give it.
 char* FastPromFloat(double v, char* out) {
   double a = std::fabs(v);
   if (!(a < 9007199254740992.0)) return nullptr;  // also NaN
@@ -164,34 +175,18 @@ char* FastPromFloat(double v, char* out) {
   if (std::signbit(v)) *p++ = '-';  // Go and to_chars keep the sign of -0 and -0.5
   auto whole = static_cast<uint64_t>(a);
   if (static_cast<double>(whole) == a) return WriteUnsigned(whole, p);
-  // A decimal of k <= 4 fractional digits is within a few ulps of an integer at 10^4 too, so a
-  // value that is not (rates, averages) skips the four tries below at once.
-  if (const double s4 = a * kPow10[4]; s4 < 1e15 && std::fabs(s4 - std::nearbyint(s4)) > s4 * 1e-15) {
-    return nullptr;
-  }
-  // More decimals are rare in samples, and computed values (rates, averages) have 15 or more
-  // significant digits: trying further k would only delay the general path.
-  for (int k = 1; k <= 4; ++k) {
-    double scaled = a * kPow10[k];
-    if (scaled >= 1e15) return nullptr;
-    double r = std::nearbyint(scaled);
-    // Cheap filter before the exact check: a decimal with k fractional digits scales to
-    // within an ulp or two of an integer.
-    if (std::fabs(scaled - r) > scaled * 1e-15 || r / kPow10[k] != a) continue;
-    auto m = static_cast<uint64_t>(r);
-    uint64_t int_part = m / kPow10Int[k];
-    uint64_t frac = m % kPow10Int[k];
-    p = WriteUnsigned(int_part, p);
-    *p++ = '.';
-    char* frac_end = p + k;
-    char* q = DigitsBackward(frac, frac_end);
-    while (q > p) *--q = '0';
-    p = frac_end;
-    while (p[-1] == '0') --p;  // k is the smallest that works, so this trims nothing in practice
-    if (p[-1] == '.') --p;
-    return p;
-  }
-  return nullptr;
+  const double scaled = a * 1e4;
+  if (!(scaled < 1e15)) return nullptr;
+  const double r = std::nearbyint(scaled);
+  if (r / 1e4 != a) return nullptr;
+  const auto m = static_cast<uint64_t>(r);
+  p = WriteUnsigned(m / 10000, p);
+  // The fraction is not zero (a is not whole): four digits, trailing zeros dropped.
+  *p = '.';
+  FourDigits(static_cast<unsigned>(m % 10000), p + 1);
+  p += 5;
+  while (p[-1] == '0') --p;
+  return p;
 }
 
 // Writes v in Prometheus' sample value form (without quotes), using the fast path when it
@@ -298,6 +293,61 @@ JsonWriter& JsonWriter::PromTimestamp(int64_t ms) {
   char buf[32];
   out_->append(buf, static_cast<size_t>(WritePromTimestamp(ms, buf) - buf));
   return *this;
+}
+
+namespace {
+
+// ".ddd" of a millisecond fraction with its trailing zeros dropped, and its length (0 for none).
+struct FracText {
+  char text[4];
+  uint8_t len;
+};
+constexpr std::array<FracText, 1000> MakeFracTexts() {
+  std::array<FracText, 1000> t{};
+  for (unsigned f = 0; f < 1000; ++f) {
+    t[f].text[0] = '.';
+    t[f].text[1] = static_cast<char>('0' + f / 100);
+    t[f].text[2] = static_cast<char>('0' + f / 10 % 10);
+    t[f].text[3] = static_cast<char>('0' + f % 10);
+    uint8_t len = f == 0 ? 0 : 4;
+    while (len > 1 && t[f].text[len - 1] == '0') --len;
+    t[f].len = len;
+  }
+  return t;
+}
+constexpr std::array<FracText, 1000> kFracTexts = MakeFracTexts();
+
+}  // namespace
+
+char* PromPointWriter::Timestamp(int64_t ms, char* p) {
+  // Seconds from 10^4 to below 10^19 / 1000: the digits above the last four are those of the
+  // previous point nearly always.
+  if (ms < 10'000'000 || ms >= 1'000'000'000'000'000'000) return WritePromTimestamp(ms, p);
+  const auto u = static_cast<uint64_t>(ms);
+  const uint64_t sec = u / 1000;
+  const uint64_t high = sec / 10000;
+  if (high != high_) {
+    high_ = high;
+    high_len_ = static_cast<uint8_t>(WriteUnsigned(high, high_text_) - high_text_);
+  }
+  std::memcpy(p, high_text_, sizeof high_text_);
+  p += high_len_;
+  FourDigits(static_cast<unsigned>(sec % 10000), p);
+  p += 4;
+  const FracText& f = kFracTexts[u % 1000];
+  std::memcpy(p, f.text, 4);
+  return p + f.len;
+}
+
+char* PromPointWriter::Write(char* p, int64_t ms, double v) {
+  *p++ = '[';
+  p = Timestamp(ms, p);
+  *p++ = ',';
+  *p++ = '"';
+  p = WritePromFloat(v, p);
+  *p++ = '"';
+  *p++ = ']';
+  return p;
 }
 
 char* WritePromPoint(char* p, int64_t ms, double v) {

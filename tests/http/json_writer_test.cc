@@ -170,7 +170,19 @@ TEST_CASE("A run of points is written as PromPoint writes each", "[http][json]")
       case 3: v = static_cast<double>(rng() % 100000) / 100; break;
       default: v = std::numeric_limits<double>::infinity(); break;
     }
-    points.push_back({1700000000000 + i * 15001, v});
+    // Mostly a series' steady steps (the leading digits kept from point to point); one point in
+    // eight anywhere: negative, below 10^4 s, at the int64 ends, or back in time.
+    int64_t t = 1700000000000 + i * 15001;
+    if (i % 8 == 7) {
+      const int64_t anywhere[] = {static_cast<int64_t>(rng()), -static_cast<int64_t>(rng() % 100000000),
+                                  static_cast<int64_t>(rng() % 10000000),
+                                  static_cast<int64_t>(rng() % 20000000),
+                                  std::numeric_limits<int64_t>::max() - static_cast<int64_t>(rng() % 5000),
+                                  std::numeric_limits<int64_t>::min() + static_cast<int64_t>(rng() % 5000),
+                                  999999999999999999 + static_cast<int64_t>(rng() % 3) - 1};
+      t = anywhere[rng() % std::size(anywhere)];
+    }
+    points.push_back({t, v});
   }
   std::string one, bulk;
   JsonWriter a(&one), b(&bulk);
