@@ -23,29 +23,51 @@ Status FromStorage(const Status& s) {
   return s;
 }
 
+// Room for the raw samples of one series at a time: grows by doubling, keeping what is used,
+// and is never zero-filled (the decoder writes every sample before it is read).
+class SampleScratch {
+ public:
+  // Room for `n` samples after the first `used`; returns the start of the buffer.
+  Point* Room(size_t used, size_t n) {
+    if (used + n > capacity_) {
+      const size_t capacity = std::max(used + n, capacity_ * 2);
+      // Raw storage: Point is an implicit-lifetime aggregate, so no constructor writes it.
+      Storage grown(static_cast<Point*>(::operator new(capacity * sizeof(Point))));
+      std::copy_n(data_.get(), used, grown.get());
+      data_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(Point* p) const { ::operator delete(p); }
+  };
+  using Storage = std::unique_ptr<Point, Free>;
+  Storage data_;
+  size_t capacity_ = 0;
+};
+
 // Decodes one series into `buf`; then transforms it into `out`.
 Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp maxt,
                           bool keep_stale, EvalContext& ctx, const SeriesTransform& transform,
-                          std::vector<Point>& buf, EvalSeries* out) {
+                          SampleScratch& buf, EvalSeries* out) {
   if (Status s = ctx.CheckInterrupt(); !s.ok()) return s;
-  // buf only grows (its elements past `used` are scratch), so it is not zero-filled again for
-  // every series and batch.
   size_t used = 0;
-  auto room = [&](size_t n) {
-    if (buf.size() < used + n) buf.resize(std::max(used + n, buf.size() * 2));
-  };
+  Point* data = nullptr;
   if (it.Seek(mint) && it.At().t <= maxt) {
     const storage::Sample first = it.At();
     if (keep_stale || !IsStaleNaN(first.v)) {
-      room(1);
-      buf[used++] = first;
+      data = buf.Room(used, 1);
+      data[used++] = first;
     }
     size_t since_poll = 0;
     while (true) {
       // Decode straight into the buffer, then drop what is past maxt and (unless kept) stale
       // markers, which are rare: the check is one pass without writes when there are none.
-      room(kBatchSamples);
-      const auto batch = std::span<storage::Sample>(buf).subspan(used, kBatchSamples);
+      data = buf.Room(used, kBatchSamples);
+      const auto batch = std::span<storage::Sample>(data + used, kBatchSamples);
       const size_t n = it.NextBatch(batch);
       size_t end = n;
       while (end > 0 && batch[end - 1].t > maxt) --end;
@@ -66,7 +88,7 @@ Status DecodeAndTransform(storage::SampleIterator& it, Timestamp mint, Timestamp
   if (Status s = it.Err(); !s.ok()) return FromStorage(s);
   ctx.CountLoaded(1, used);
   if (Status s = ctx.AddSamples(used); !s.ok()) return s;
-  Status s = transform(std::span<const Point>(buf.data(), used), out);
+  Status s = transform(std::span<const Point>(data, used), out);
   ctx.ReleaseSamples(used);
   if (!s.ok()) return s;
   return ctx.AddSamples(out->points.size());
@@ -93,33 +115,33 @@ Status ReadAndTransformBuckets(const storage::SeriesSet& ss, const BucketRead& r
 
 namespace {
 
-// Below this many series (estimated from the first part's share) a read runs on the calling
-// thread alone: a sleeping pool thread takes longer to wake than a few series take to read,
-// and a query arriving at an idle server finds the pool asleep.
+// Below this many series a read runs on the calling thread alone: a sleeping pool thread
+// takes longer to wake than a few series take to read, and a query arriving at an idle server
+// finds the pool asleep.
 constexpr size_t kInlineSeries = 8;
-// bucket_of's answer for a series another part reads.
-constexpr size_t kNoBucket = static_cast<size_t>(-1);
 
-// Runs every series through `transform` and `sink`, spread over `buckets` buckets. Folded
-// series (release_after_sink) come in runs of the store's order, run b being bucket b, taken by
-// the pool's threads as they come free; collected series are split by label hash, bucket b
-// served by part b % parts of the pool. Either way each bucket stays on one thread.
+// Runs every series through `transform` and `sink`. The series come in `buckets` runs of the
+// store's order (Querier::SelectRuns), run b being bucket b, each run read by one thread of the
+// pool (the threads take runs as they come free): a thread reading a run steps from one
+// series' chunks on disk to the next without seeking, and the cut depends on the data alone,
+// so what the buckets hold does not depend on the parallelism.
 Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                      Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                      const SeriesTransform& transform, const BucketRead* bucket_read,
                      size_t buckets, bool release_after_sink, const SeriesSink& sink,
                      storage::ReadValues values = storage::ReadValues::kAll) {
   if (mint > maxt) return Status::Ok();
-  buckets = std::max<size_t>(buckets, 1);
-  const size_t concurrency = ctx.pool() == nullptr ? size_t{1} : ctx.pool()->concurrency();
-  // Reads and hands on the series of `ss` that `bucket_of` puts into a bucket (npos: skip).
-  auto consume = [&](storage::SeriesSet& ss, const auto& bucket_of) -> Status {
-    std::vector<Point> buf;
+  std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
+  if (querier == nullptr) return Status::Unavailable("storage is not available");
+  auto runs = querier->SelectRuns(matchers, std::max<size_t>(buckets, 1));
+  if (!runs.ok()) return FromStorage(runs.status());
+  // Reads and hands on the series of run b.
+  auto consume = [&](size_t b) -> Status {
+    storage::SeriesSet& ss = *(*runs)[b];
+    SampleScratch buf;
     std::vector<storage::Bucket> bucket_buf;
     while (ss.Next()) {
       const Labels& labels = ss.labels();
-      const size_t bucket = bucket_of(ss);
-      if (bucket == kNoBucket) continue;
       EvalSeries series;
       Status s;
       if (bucket_read != nullptr) {
@@ -131,94 +153,22 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
       if (!s.ok()) return s;
       if (series.points.empty()) continue;
       const size_t n = series.points.size();
-      s = sink(bucket, labels, std::move(series));
+      s = sink(b, labels, std::move(series));
       if (release_after_sink) ctx.ReleaseSamples(n);
       if (!s.ok()) return s;
     }
     return FromStorage(ss.Err());
   };
-  auto new_querier = [&]() -> Result<std::unique_ptr<storage::Querier>> {
-    std::unique_ptr<storage::Querier> querier = storage.NewQuerier(mint, maxt);
-    if (querier == nullptr) return Status::Unavailable("storage is not available");
-    return querier;
-  };
-  auto first_querier = new_querier();
-  if (!first_querier.ok()) return first_querier.status();
-
-  if (release_after_sink) {
-    // One resolution of the matchers, cut into runs that lie side by side on disk: a thread
-    // reading a run steps from one series' chunks to the next without seeking. The cut depends
-    // on the data alone, so the folds come out the same at any parallelism.
-    auto runs = (*first_querier)->SelectRuns(matchers, buckets);
-    if (!runs.ok()) return FromStorage(runs.status());
-    size_t total = 0;
-    for (const auto& run : *runs) total += run->size().value_or(kInlineSeries);
-    auto consume_run = [&](size_t b) {
-      return consume(*(*runs)[b], [b](const storage::SeriesSet&) { return b; });
-    };
-    if (concurrency == 1 || total < kInlineSeries) {
-      for (size_t b = 0; b < runs->size(); ++b) {
-        if (Status s = consume_run(b); !s.ok()) return s;
-      }
-      return Status::Ok();
-    }
-    std::vector<Status> status(runs->size());
-    ParallelFor(ctx, runs->size(), [&](size_t b) { status[b] = consume_run(b); });
-    for (const Status& s : status) {
-      if (!s.ok()) return s;
+  size_t total = 0;
+  for (const auto& run : *runs) total += run->size().value_or(kInlineSeries);
+  if (ctx.pool() == nullptr || ctx.pool()->concurrency() == 1 || total < kInlineSeries) {
+    for (size_t b = 0; b < runs->size(); ++b) {
+      if (Status s = consume(b); !s.ok()) return s;
     }
     return Status::Ok();
   }
-
-  // Each part selects on its own querier (a querier is used by one thread at a time) and works
-  // on the series whose label hash falls into its buckets, so iterator construction, storage
-  // reads and decoding all run in parallel, and a series appearing between two selects is
-  // still handled by exactly one part. With several parts each selects only its share, so no
-  // part sorts every series.
-  const size_t parts = std::min(buckets, concurrency);
-  auto select = [&](storage::Querier& querier, size_t part)
-      -> Result<std::unique_ptr<storage::SeriesSet>> {
-    // By value: a set may keep the predicate and filter lazily, after this returns.
-    auto keep = [buckets, parts, part](uint64_t hash) { return (hash % buckets) % parts == part; };
-    auto set = parts == 1 ? querier.Select(matchers) : querier.SelectShard(matchers, keep);
-    if (!set.ok()) return FromStorage(set.status());
-    return set;
-  };
-  auto consume_part = [&](storage::SeriesSet& ss, size_t part) {
-    return consume(ss, [&](const storage::SeriesSet& set) {
-      const size_t bucket = buckets > 1 ? set.labels_hash() % buckets : 0;
-      return bucket % parts == part ? bucket : kNoBucket;
-    });
-  };
-
-  // The first part is selected here, and its share tells how much there is to read.
-  auto first_set = select(**first_querier, 0);
-  if (!first_set.ok()) return first_set.status();
-  const std::optional<size_t> first_size = (*first_set)->size();
-  if (parts == 1 || (first_size && *first_size * parts < kInlineSeries)) {
-    for (size_t part = 0; part < parts; ++part) {
-      if (part > 0) {
-        first_set = select(**first_querier, part);
-        if (!first_set.ok()) return first_set.status();
-      }
-      if (Status s = consume_part(**first_set, part); !s.ok()) return s;
-    }
-    return Status::Ok();
-  }
-  std::vector<Status> status(parts);
-  ParallelFor(ctx, parts, [&](size_t part) {
-    if (part == 0) {
-      status[part] = consume_part(**first_set, part);
-      return;
-    }
-    auto querier = new_querier();
-    if (!querier.ok()) {
-      status[part] = querier.status();
-      return;
-    }
-    auto set = select(**querier, part);
-    status[part] = set.ok() ? consume_part(**set, part) : set.status();
-  });
+  std::vector<Status> status(runs->size());
+  ParallelFor(ctx, runs->size(), [&](size_t b) { status[b] = consume(b); });
   for (const Status& s : status) {
     if (!s.ok()) return s;
   }
@@ -229,27 +179,42 @@ Status StreamBuckets(storage::Queryable& storage, const std::vector<Matcher>& ma
 
 namespace {
 
+// Runs a collected read is cut into: several per thread, so that a thread finishing early
+// takes another.
+constexpr size_t kCollectRuns = 8;
+// From this many series the runs are sorted in parallel (fewer take less time than waking a
+// pool thread).
+constexpr size_t kParallelSortSeries = 2048;
+
 Result<EvalMatrix> Collect(storage::Queryable& storage, const std::vector<Matcher>& matchers,
                            Timestamp mint, Timestamp maxt, bool keep_stale, EvalContext& ctx,
                            const SeriesTransform& transform, const BucketRead* bucket_read) {
-  const size_t parts = ctx.pool() == nullptr ? 1 : ctx.pool()->concurrency();
-  std::vector<EvalMatrix> outs(parts);
+  std::vector<EvalMatrix> outs(kCollectRuns);
   Status s = StreamBuckets(storage, matchers, mint, maxt, keep_stale, ctx, transform,
-                           bucket_read, parts, false,
-                           [&](size_t bucket, const Labels& labels, EvalSeries&& series) {
+                           bucket_read, outs.size(), false,
+                           [&](size_t run, const Labels& labels, EvalSeries&& series) {
                              series.labels = labels;
-                             outs[bucket].push_back(std::move(series));
+                             outs[run].push_back(std::move(series));
                              return Status::Ok();
                            });
   if (!s.ok()) return s;
-  if (parts == 1) return std::move(outs[0]);
+  // Each run sorted by labels (in parallel), then the sorted runs merged.
   size_t total = 0;
   for (const auto& o : outs) total += o.size();
+  auto by_labels = [](const EvalSeries& a, const EvalSeries& b) { return a.labels < b.labels; };
+  auto sort_run = [&](size_t r) { std::sort(outs[r].begin(), outs[r].end(), by_labels); };
+  if (total < kParallelSortSeries) {
+    for (size_t r = 0; r < outs.size(); ++r) sort_run(r);
+  } else {
+    ParallelFor(ctx, outs.size(), sort_run);
+  }
   EvalMatrix out;
   out.reserve(total);
-  for (auto& o : outs) std::move(o.begin(), o.end(), std::back_inserter(out));
-  std::sort(out.begin(), out.end(),
-            [](const EvalSeries& a, const EvalSeries& b) { return a.labels < b.labels; });
+  for (auto& o : outs) {
+    const auto mid = static_cast<ptrdiff_t>(out.size());
+    std::move(o.begin(), o.end(), std::back_inserter(out));
+    std::inplace_merge(out.begin(), out.begin() + mid, out.end(), by_labels);
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 
 #include "storage/merge_iterator.h"
 #include "storage/partition.h"
@@ -23,23 +24,59 @@ class ErrorIterator final : public SampleIterator {
   Status s_;
 };
 
+// Read cursors shared by the runs of one SelectRuns. A run takes one when it first reads and
+// gives it back after its last series, so a thread reading several runs in turn keeps using
+// the same RocksDB iterators, and there are only as many cursors as runs read at once.
+class ScannerPool {
+ public:
+  explicit ScannerPool(rocks::Db* db) : db_(db) {}
+  std::shared_ptr<rocks::Db::Scanner> Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        auto scanner = std::move(free_.back());
+        free_.pop_back();
+        return scanner;
+      }
+    }
+    return db_->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
+  }
+  void Give(std::shared_ptr<rocks::Db::Scanner> scanner) {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(scanner));
+  }
+
+ private:
+  rocks::Db* const db_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<rocks::Db::Scanner>> free_;
+};
+
 class SeriesSetImpl final : public SeriesSet {
  public:
+  // Reads through `scanner`, or through one taken from `pool` while it reads.
   SeriesSetImpl(ReadView view, std::vector<head::MemSeries*> series, Timestamp mint, Timestamp maxt,
-                std::shared_ptr<rocks::Db::Scanner> scanner)
+                std::shared_ptr<rocks::Db::Scanner> scanner,
+                std::shared_ptr<ScannerPool> pool = nullptr)
       : view_(view),
         series_(std::move(series)),
         mint_(mint),
         maxt_(maxt),
-        scanner_(std::move(scanner)) {}
+        scanner_(std::move(scanner)),
+        pool_(std::move(pool)) {}
+  ~SeriesSetImpl() override { GiveBack(); }
 
-  bool Next() override { return ++pos_ < series_.size(); }
+  bool Next() override {
+    if (++pos_ < series_.size()) return true;
+    GiveBack();
+    return false;
+  }
   std::optional<size_t> size() const override { return series_.size(); }
   const Labels& labels() const override { return series_[pos_]->labels(); }
   uint64_t labels_hash() const override { return series_[pos_]->hash(); }
   std::unique_ptr<SampleIterator> Iterator() const override { return Iterator(ReadValues::kAll); }
   std::unique_ptr<SampleIterator> Iterator(ReadValues values) const override {
-    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, scanner_.get(), values);
+    return NewSeriesIterator(view_, *series_[pos_], mint_, maxt_, Scanner(), values);
   }
   Status Buckets(Duration resolution, Timestamp lo, Timestamp hi,
                  std::vector<Bucket>* out) const override {
@@ -50,7 +87,7 @@ class SeriesSetImpl final : public SeriesSet {
         if (lo % resolution != 0 || hi % resolution != 0) {
           return Status::InvalidArgument("bucket range not aligned to the tier resolution");
         }
-        return view_.rollups->ReadBuckets(k, *series_[pos_], lo, hi, scanner_.get(), out);
+        return view_.rollups->ReadBuckets(k, *series_[pos_], lo, hi, Scanner(), out);
       }
     }
     return Status::NotFound("no rollup tier of resolution " + FormatDuration(resolution));
@@ -58,10 +95,21 @@ class SeriesSetImpl final : public SeriesSet {
   Status Err() const override { return Status::Ok(); }
 
  private:
+  rocks::Db::Scanner* Scanner() const {
+    if (scanner_ == nullptr && pool_ != nullptr) scanner_ = pool_->Take();
+    return scanner_.get();
+  }
+  void GiveBack() {
+    // The series' iterators hold copies of what they read, not the cursor.
+    if (pool_ != nullptr && scanner_ != nullptr) pool_->Give(std::move(scanner_));
+    scanner_ = nullptr;
+  }
+
   ReadView view_;
   std::vector<head::MemSeries*> series_;
   Timestamp mint_, maxt_;
-  std::shared_ptr<rocks::Db::Scanner> scanner_;
+  mutable std::shared_ptr<rocks::Db::Scanner> scanner_;
+  std::shared_ptr<ScannerPool> pool_;
   size_t pos_ = static_cast<size_t>(-1);
 };
 
@@ -235,19 +283,15 @@ Result<std::vector<std::unique_ptr<SeriesSet>>> QuerierImpl::SelectRuns(
   std::vector<head::MemSeries*> series = Matching(matchers);
   std::sort(series.begin(), series.end(),
             [](const head::MemSeries* a, const head::MemSeries* b) { return a->id() < b->id(); });
+  auto pool = view_.db != nullptr ? std::make_shared<ScannerPool>(view_.db) : nullptr;
   std::vector<std::unique_ptr<SeriesSet>> runs;
   runs.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    const size_t lo = i * series.size() / n, hi = (i + 1) * series.size() / n;
-    std::shared_ptr<rocks::Db::Scanner> scanner;
-    if (i > 0 && hi > lo && view_.db != nullptr) {
-      scanner = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
-    }
-    auto set = MakeSet(std::vector<head::MemSeries*>(series.begin() + static_cast<ptrdiff_t>(lo),
-                                                     series.begin() + static_cast<ptrdiff_t>(hi)),
-                       std::move(scanner));
-    if (!set.ok()) return set.status();
-    runs.push_back(std::move(*set));
+    const auto lo = static_cast<ptrdiff_t>(i * series.size() / n);
+    const auto hi = static_cast<ptrdiff_t>((i + 1) * series.size() / n);
+    runs.push_back(std::make_unique<SeriesSetImpl>(
+        view_, std::vector<head::MemSeries*>(series.begin() + lo, series.begin() + hi), mint_,
+        maxt_, nullptr, pool));
   }
   return runs;
 }
@@ -258,16 +302,12 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::SortedSet(std::vector<head::MemS
   return MakeSet(std::move(series));
 }
 
-Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(
-    std::vector<head::MemSeries*> series, std::shared_ptr<rocks::Db::Scanner> scanner) {
-  if (scanner == nullptr) {
-    if (scanner_ == nullptr && view_.db != nullptr) {
-      scanner_ = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
-    }
-    scanner = scanner_;
+Result<std::unique_ptr<SeriesSet>> QuerierImpl::MakeSet(std::vector<head::MemSeries*> series) {
+  if (scanner_ == nullptr && view_.db != nullptr) {
+    scanner_ = view_.db->NewScanner(rocks::Cf::kChunks, rocks::kChunkPartitionPrefixSize);
   }
   return std::unique_ptr<SeriesSet>(
-      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, std::move(scanner)));
+      std::make_unique<SeriesSetImpl>(view_, std::move(series), mint_, maxt_, scanner_));
 }
 
 bool QuerierImpl::CoversAllData() const { return mint_ <= view_.data_min && maxt_ >= view_.data_max; }

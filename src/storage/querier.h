@@ -41,8 +41,8 @@ class QuerierImpl final : public Querier {
   // Filters on the head's stored hashes before sorting.
   Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
                                                  const std::function<bool(uint64_t)>& keep) override;
-  // Runs of the series in id order: no label comparisons, and disk reads in key order, each
-  // run through its own RocksDB cursor.
+  // Runs of the series in id order: no label comparisons, and disk reads in key order. The
+  // runs share RocksDB cursors, one per run being read at the moment.
   Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(const std::vector<Matcher>& matchers,
                                                              size_t n) override;
   // Label names / values of series with samples in [mint, maxt] that match `matchers`.
@@ -55,9 +55,7 @@ class QuerierImpl final : public Querier {
   // True when [mint, maxt] holds every stored sample: label listings can skip time filtering.
   bool CoversAllData() const;
   Result<std::unique_ptr<SeriesSet>> SortedSet(std::vector<head::MemSeries*> series);
-  // A set over `series` read through `scanner` (the querier's own when null).
-  Result<std::unique_ptr<SeriesSet>> MakeSet(std::vector<head::MemSeries*> series,
-                                             std::shared_ptr<rocks::Db::Scanner> scanner = nullptr);
+  Result<std::unique_ptr<SeriesSet>> MakeSet(std::vector<head::MemSeries*> series);
 
   ReadView view_;
   Timestamp mint_, maxt_;
