@@ -116,9 +116,19 @@ constexpr char kPairs[] =
   std::memcpy(p + 2, kPairs + 2 * (v % 100), 2);
 }
 
-// Writes the decimal digits of v ending at `end` (backwards); returns the first digit.
+// Writes the decimal digits of v ending at `end` (backwards); returns the first digit. Eight
+// digits at a time while there are more: their four pairs do not wait on one another, where
+// pair by pair each waits for the division before it.
 char* DigitsBackward(uint64_t v, char* end) {
   char* p = end;
+  while (v >= 100000000) {
+    const uint64_t q = v / 100000000;
+    const auto low = static_cast<unsigned>(v - q * 100000000);
+    p -= 8;
+    FourDigits(low / 10000, p);
+    FourDigits(low % 10000, p + 4);
+    v = q;
+  }
   while (v >= 100) {
     unsigned pair = static_cast<unsigned>(v % 100) * 2;
     v /= 100;
@@ -200,49 +210,30 @@ char* WritePromFloat(double v, char* out) {
     std::memcpy(out, text.data(), text.size());
     return out + text.size();
   }
-  // Below 2^53 an ulp is at most 1, so the shortest round-trip digits include every digit of
-  // the integer part: to_chars' shortest fixed notation is Go's text (a tiny value that does
-  // not fit 40 bytes takes the rewrite below).
-  if (std::fabs(v) < 9007199254740992.0) {
-    auto [end, ec] = std::to_chars(out, out + 40, v, std::chars_format::fixed);
-    if (ec == std::errc()) return end;
-  }
-  // Shortest round-trip digits in scientific form, rewritten to fixed notation. (to_chars'
-  // plain form prints large integers exactly, 2577404796788113408, where Go prints the
-  // shortest digits padded with zeros, 2577404796788113400.)
-  char buf[40];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  if (ec != std::errc()) {
-    std::string text = FormatPromFloat(v);
-    std::memcpy(out, text.data(), text.size());
-    return out + text.size();
-  }
-  const char* p = buf;
-  if (*p == '-') {
-    *out++ = '-';
-    ++p;
-  }
-  const char* e = static_cast<const char*>(std::memchr(p, 'e', static_cast<size_t>(end - p)));
+  // The shortest round-trip digits (Dragonbox, as fmt's "{}" and so FormatPromFloat find them:
+  // the digits closest to v among the shortest; fmt exports the function from its library, in
+  // its detail namespace, as fmt 9 of Debian 12 does), written in fixed notation as Go's
+  // strconv.FormatFloat(v, 'f', -1, 64) does: large values padded with zeros
+  // (2577404796788113400), small ones after "0." and zeros.
+  if (std::signbit(v)) *out++ = '-';
+  const auto dec = fmt::detail::dragonbox::to_decimal(std::fabs(v));
   char digits[20];
-  size_t n = 0;
-  for (const char* q = p; q != e; ++q) {
-    if (*q != '.') digits[n++] = *q;
-  }
-  int exp = 0;
-  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, exp);
-  int point = exp + 1;  // digits before the decimal point
-  if (point <= 0) {
+  char* const digits_end = digits + sizeof digits;
+  const char* first = DigitsBackward(dec.significand, digits_end);
+  const int n = static_cast<int>(digits_end - first);
+  const int point = n + dec.exponent;  // digits before the decimal point
+  if (dec.exponent >= 0) {
+    out = std::copy_n(first, n, out);
+    out = std::fill_n(out, dec.exponent, '0');
+  } else if (point > 0) {
+    out = std::copy_n(first, point, out);
+    *out++ = '.';
+    out = std::copy_n(first + point, n - point, out);
+  } else {
     *out++ = '0';
     *out++ = '.';
     out = std::fill_n(out, -point, '0');
-    out = std::copy_n(digits, n, out);
-  } else if (static_cast<size_t>(point) >= n) {
-    out = std::copy_n(digits, n, out);
-    out = std::fill_n(out, static_cast<size_t>(point) - n, '0');
-  } else {
-    out = std::copy_n(digits, point, out);
-    *out++ = '.';
-    out = std::copy_n(digits + point, n - static_cast<size_t>(point), out);
+    out = std::copy_n(first, n, out);
   }
   return out;
 }
