@@ -1,5 +1,7 @@
 #include "strata/http/server.h"
 
+#include <poll.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -54,16 +56,21 @@ struct Server::Impl {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   size_t next_context = 0;
-  // The query threads: one io_context run by all of them. A connection moves here with its
-  // first kQuery request (see MoveToQueryThreads) and is served here from then on, each
-  // connection on its own strand: the thread that epoll wakes for a request runs the query and
-  // writes the answer, and an idle query thread watches the other sockets meanwhile. So a
-  // query costs no hand-off between threads (waking a second thread on an idle core costs a
-  // quarter of a millisecond on a small virtual machine), and a heavy query still never runs
-  // on an I/O thread, where it would stall ingest.
-  int query_thread_count;
-  asio::io_context query_context;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> query_guard;
+  // The query threads, each with an io_context of its own. A connection moves to one of them
+  // with its first kQuery request (see MoveToQueryThreads) and is served there from then on:
+  // the thread that epoll wakes for a request runs the query and writes the answer, and no
+  // other thread is woken for it (a shared context wakes a second thread for every handler it
+  // queues, three or four times a request, and waking a thread on an idle core costs a
+  // quarter of a millisecond on a small virtual machine). A heavy query still never runs on an
+  // I/O thread, where it would stall ingest; a new connection goes to a query thread that is
+  // not running a query, the one with the fewest connections.
+  struct QueryThread {
+    asio::io_context context{1};
+    std::atomic<int> connections{0};
+    std::atomic<bool> busy{false};  // running a handler
+  };
+  std::vector<std::unique_ptr<QueryThread>> query_threads;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> query_guards;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
@@ -71,10 +78,11 @@ struct Server::Impl {
   Impl(ServerOptions o, Router r, SelfMetrics* m)
       : options(std::move(o)),
         router(std::move(r)),
-        metrics(m),
-        query_thread_count(Threads(options.query_threads)),
-        query_context(query_thread_count),
-        query_guard(asio::make_work_guard(query_context)) {
+        metrics(m) {
+    for (int i = Threads(options.query_threads); i > 0; --i) {
+      query_threads.push_back(std::make_unique<QueryThread>());
+      query_guards.push_back(asio::make_work_guard(query_threads.back()->context));
+    }
     int n = Threads(options.io_threads);
     for (int i = 0; i < n; ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -147,7 +155,9 @@ struct Server::Impl {
     explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
     tcp::socket socket;
     asio::steady_timer timer;
-    // Written by the session, read by the watchdog (the same thread or strand; atomic is cheap).
+    // The query thread serving the connection once it has moved there.
+    QueryThread* home = nullptr;
+    // Written by the session, read by the watchdog (the same thread; atomic is cheap).
     std::atomic<std::chrono::steady_clock::time_point> deadline{std::chrono::steady_clock::time_point::max()};
     bool closed = false;
 
@@ -333,11 +343,12 @@ struct Server::Impl {
     beast::error_code ignored;
     conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn->Close();
+    if (conn->home != nullptr) conn->home->connections.fetch_sub(1);
   }
 
-  // Hands the connection to the query threads: the socket's descriptor moves to a new socket
-  // on its own strand of the query context, with the request already read and the bytes
-  // buffered after it; the I/O thread's watchdog ends.
+  // Hands the connection to a query thread: the socket's descriptor moves to a new socket on
+  // that thread's context, with the request already read and the bytes buffered after it; the
+  // I/O thread's watchdog ends.
   void MoveToQueryThreads(Connection& conn, beast::flat_buffer buffer, Pending first) {
     beast::error_code ec;
     auto protocol = conn.socket.local_endpoint(ec).protocol();
@@ -349,34 +360,34 @@ struct Server::Impl {
       conn.Close();
       return;
     }
-    auto strand = asio::make_strand(query_context);
-    auto moved = std::make_shared<Connection>(tcp::socket(strand, protocol, fd));
-    asio::co_spawn(strand, Watchdog(moved), asio::detached);
-    asio::co_spawn(strand, Session(moved, true, std::move(buffer), std::move(first)), asio::detached);
+    QueryThread* home = query_threads.front().get();
+    for (const auto& t : query_threads) {
+      const bool better = home->busy.load() != t->busy.load()
+                              ? !t->busy.load()
+                              : t->connections.load() < home->connections.load();
+      if (better) home = t.get();
+    }
+    home->connections.fetch_add(1);
+    auto moved = std::make_shared<Connection>(tcp::socket(home->context, protocol, fd));
+    moved->home = home;
+    asio::co_spawn(home->context, Watchdog(moved), asio::detached);
+    asio::co_spawn(home->context, Session(moved, true, std::move(buffer), std::move(first)),
+                   asio::detached);
   }
 
-  // Runs a kQuery handler on this query thread while the socket is watched: the client's
-  // next request (data) leaves the query alone; end of stream or an error means the client
-  // left, and the query is cancelled. The watch completes on whichever query thread is idle
-  // (not on the connection's strand, which this query holds), so it is noticed while the
-  // query runs as long as another query thread is free.
+  // Runs a kQuery handler on this query thread while the query asks the socket, every few
+  // milliseconds (CancelToken's probe), whether the client has closed it: then the query is
+  // cancelled. A next request already sent (pipelined) leaves the query alone.
   Response RunWatched(Connection& conn, const Request& req, const Route& route, RequestContext& ctx) {
-    struct Watch {
-      std::shared_ptr<query::CancelToken> cancel;
-      std::atomic<bool> done{false};
-      char byte = 0;
-    };
-    auto watch = std::make_shared<Watch>();
-    watch->cancel = ctx.cancel;
-    conn.socket.async_receive(asio::buffer(&watch->byte, 1), tcp::socket::message_peek,
-                              asio::bind_executor(query_context.get_executor(),
-                                                  [watch](beast::error_code ec, size_t n) {
-                                                    if (!watch->done.load() && (ec || n == 0)) {
-                                                      watch->cancel->Cancel();
-                                                    }
-                                                  }));
+    const int fd = conn.socket.native_handle();
+    ctx.cancel->SetProbe([fd] {
+      pollfd p{fd, POLLRDHUP, 0};
+      return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+    });
+    if (conn.home != nullptr) conn.home->busy.store(true);
     Response res = RunHandler(req, route, ctx);
-    watch->done.store(true);
+    if (conn.home != nullptr) conn.home->busy.store(false);
+    ctx.cancel->SetProbe(nullptr);
     return res;
   }
 
@@ -432,8 +443,8 @@ Status Server::Start() {
   for (auto& ctx : impl_->contexts) {
     impl_->threads.emplace_back([c = ctx.get()] { c->run(); });
   }
-  for (int i = 0; i < impl_->query_thread_count; ++i) {
-    impl_->threads.emplace_back([c = &impl_->query_context] { c->run(); });
+  for (auto& t : impl_->query_threads) {
+    impl_->threads.emplace_back([c = &t->context] { c->run(); });
   }
   return Status::Ok();
 }
@@ -445,9 +456,9 @@ void Server::Stop() {
     impl_->acceptor->close(ec);
   });
   impl_->guards.clear();
-  impl_->query_guard.reset();
+  impl_->query_guards.clear();
   for (auto& ctx : impl_->contexts) ctx->stop();
-  impl_->query_context.stop();  // a query already running finishes first
+  for (auto& t : impl_->query_threads) t->context.stop();  // a query already running finishes first
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
 }

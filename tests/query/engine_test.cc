@@ -1,5 +1,9 @@
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "query/range_functions.h"
 #include "query_test_util.h"
@@ -188,6 +192,49 @@ TEST_CASE("A cancelled token stops the query", "[query][engine]") {
   f.db.Append(Metric("m"), 0, 1);
   CancelToken token;
   token.Cancel();
+  auto r = f.engine.InstantQuery(f.db, "m", 0, &token);
+  CHECK(ClassifyError(r.status()) == ErrorType::kCanceled);
+}
+
+TEST_CASE("A token's probe is asked at most every interval and cancels when it says gone",
+          "[query][engine]") {
+  CancelToken token;
+  std::atomic<int> asked{0};
+  std::atomic<bool> gone{false};
+  const auto set = std::chrono::steady_clock::now();
+  token.SetProbe([&] {
+    asked.fetch_add(1);
+    return gone.load();
+  });
+  // Intervals begun since the probe was set (the machine may pause this thread at any point).
+  auto intervals = [&] {
+    return 1 + (std::chrono::steady_clock::now() - set) / CancelToken::kProbeInterval;
+  };
+  // Not within the first interval, however often polled.
+  for (int i = 0; i < 1000; ++i) CHECK_FALSE(token.cancelled());
+  if (intervals() == 1) CHECK(asked.load() == 0);
+  std::this_thread::sleep_for(CancelToken::kProbeInterval * 2);
+  // Polled from several threads at once: asked at most once per interval, and still wanted.
+  std::vector<std::thread> pollers;
+  for (int t = 0; t < 4; ++t) {
+    pollers.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) CHECK_FALSE(token.cancelled());
+    });
+  }
+  for (auto& p : pollers) p.join();
+  CHECK(asked.load() >= 1);
+  CHECK(asked.load() <= intervals());
+  gone = true;
+  std::this_thread::sleep_for(CancelToken::kProbeInterval * 2);
+  CHECK(token.cancelled());
+  CHECK(token.cancelled());  // stays cancelled without asking again
+  const int after = asked.load();
+  token.SetProbe(nullptr);
+  CHECK(token.cancelled());
+  CHECK(asked.load() == after);
+  // A query polling it fails as cancelled.
+  QueryFixture f;
+  f.db.Append(Metric("m"), 0, 1);
   auto r = f.engine.InstantQuery(f.db, "m", 0, &token);
   CHECK(ClassifyError(r.status()) == ErrorType::kCanceled);
 }

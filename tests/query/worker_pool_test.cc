@@ -1,5 +1,8 @@
 #include "query/worker_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -74,6 +77,47 @@ TEST_CASE("A polling or sleeping worker takes every loop", "[query][worker_pool]
     }
     CHECK(paired == 60);
   }
+}
+
+// The caller pinned to each allowed CPU in turn: the helper of its loops runs on another CPU,
+// so the loop's two parts never queue on one core.
+TEST_CASE("A loop's helper runs on another CPU than its caller", "[query][worker_pool]") {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  }
+  if (cpus.size() < 2) {
+    WARN("one CPU: nothing to check");
+    return;
+  }
+  WorkerPool pool(1);
+  for (int cpu : cpus) {
+    CAPTURE(cpu);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    REQUIRE(pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0);
+    for (int round = 0; round < 20; ++round) {
+      std::atomic<int> helper_cpu{-1};
+      const std::thread::id caller = std::this_thread::get_id();
+      std::atomic<int> started{0};
+      pool.ParallelFor(2, [&](size_t) {
+        started.fetch_add(1);
+        // Both parts at once: the helper takes one (the caller would otherwise run both).
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (started.load() < 2 && std::chrono::steady_clock::now() < give_up) {
+          std::this_thread::yield();
+        }
+        if (std::this_thread::get_id() != caller) helper_cpu = sched_getcpu();
+      });
+      CHECK(helper_cpu.load() >= 0);
+      CHECK(helper_cpu.load() != cpu);
+    }
+  }
+  REQUIRE(pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed) == 0);
 }
 
 }  // namespace
