@@ -9,6 +9,7 @@
 #include <memory>
 #include <pthread.h>
 
+#include "heap_policy.h"
 #include "strata/base/log.h"
 #include "strata/config/config.h"
 #include "strata/http/api/services.h"
@@ -69,6 +70,7 @@ int Serve(const std::string& config_path, bool explicit_config, const std::strin
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  app::HeapPolicy heap_policy;
 
   log::Info("starting strata", {{"version", STRATA_VERSION},
                                 {"listen", cfg->server.listen},
