@@ -53,11 +53,11 @@ std::vector<int> AllowedCpus() {
 WorkerPool::WorkerPool(size_t helpers, std::chrono::microseconds spin)
     : helpers_(helpers), spin_(spin) {
   if (helpers_ == 0) return;
-  // One worker per allowed CPU, pinned, so that a loop always finds helpers off its caller's
-  // CPU; at least `helpers` of them, unpinned when the CPUs are unknown or too few.
+  // helpers + 1 workers pinned to as many CPUs, so that a loop always finds `helpers` of them
+  // off its caller's CPU; `helpers` unpinned ones when the CPUs are unknown or too few.
   std::vector<int> cpus = AllowedCpus();
   const bool pin = cpus.size() > helpers_;
-  const size_t count = pin ? cpus.size() : helpers_;
+  const size_t count = pin ? helpers_ + 1 : helpers_;
   for (size_t i = 0; i < count; ++i) {
     auto w = std::make_unique<Worker>();
     w->cpu = pin ? cpus[i] : -1;

@@ -1,8 +1,8 @@
 // WorkerPool: threads that run the parts of a parallel loop; the thread that starts a loop
 // works on it too, so a pool that lends no helpers simply runs loops inline.
 //
-// A loop lends up to `helpers` workers. The pool keeps one worker per CPU the process may run
-// on, each pinned to its CPU, and a loop takes the workers of CPUs other than the caller's:
+// A loop lends up to `helpers` workers. The pool keeps helpers + 1 workers, each pinned to a
+// CPU of its own, and a loop takes the workers of CPUs other than the caller's:
 // woken on its own CPU, a helper would queue behind the caller (the kernel places a woken
 // thread on the waker's or its last CPU when the CPUs share no cache, as the virtual CPUs of
 // a small cloud machine often do), and the loop would run on one core. A worker that finished
