@@ -273,7 +273,7 @@ struct GroupCell {
 struct GroupFolder::Bucket {
   struct Group {
     Labels labels;
-    Labels first_member;  // the smallest member labels (members arrive in label order)
+    Labels first_member;  // the smallest member labels
     bool drop_name = false;
     std::vector<GroupCell> cells;        // all but avg
     std::vector<MeanAccumulator> means;  // avg only (it counts its own values)
@@ -452,6 +452,8 @@ void GroupFolder::Add(size_t bucket, const Labels& labels, const EvalSeries& ser
     candidates.push_back(g);
   }
   Bucket::Group& group = b.groups[g];
+  // Members come in the store's order, not by labels: keep the smallest.
+  if (labels < group.first_member) group.first_member = labels;
   group.drop_name = group.drop_name || series.drop_name;
   const AggregateOp op = args_.op;
   if (op == AggregateOp::kAvg) {
