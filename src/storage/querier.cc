@@ -270,13 +270,6 @@ Result<std::unique_ptr<SeriesSet>> QuerierImpl::Select(const std::vector<Matcher
   return SortedSet(Matching(matchers));
 }
 
-Result<std::unique_ptr<SeriesSet>> QuerierImpl::SelectShard(
-    const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep) {
-  std::vector<head::MemSeries*> series = Matching(matchers);
-  std::erase_if(series, [&](const head::MemSeries* s) { return !keep(s->hash()); });
-  return SortedSet(std::move(series));
-}
-
 Result<std::vector<std::unique_ptr<SeriesSet>>> QuerierImpl::SelectRuns(
     const std::vector<Matcher>& matchers, size_t n) {
   n = std::max<size_t>(n, 1);

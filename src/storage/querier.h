@@ -38,9 +38,6 @@ class QuerierImpl final : public Querier {
       : view_(view), mint_(mint), maxt_(maxt) {}
 
   Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) override;
-  // Filters on the head's stored hashes before sorting.
-  Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
-                                                 const std::function<bool(uint64_t)>& keep) override;
   // Runs of the series in id order: no label comparisons, and disk reads in key order. The
   // runs share RocksDB cursors, one per run being read at the moment.
   Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(const std::vector<Matcher>& matchers,

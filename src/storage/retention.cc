@@ -53,10 +53,6 @@ class PinnedQuerier final : public Querier {
   Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) override {
     return Wrap(inner_->Select(matchers));
   }
-  Result<std::unique_ptr<SeriesSet>> SelectShard(const std::vector<Matcher>& matchers,
-                                                 const std::function<bool(uint64_t)>& keep) override {
-    return Wrap(inner_->SelectShard(matchers, keep));
-  }
   Result<std::vector<std::unique_ptr<SeriesSet>>> SelectRuns(const std::vector<Matcher>& matchers,
                                                              size_t n) override {
     auto runs = inner_->SelectRuns(matchers, n);

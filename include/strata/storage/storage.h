@@ -157,9 +157,9 @@ class Querier {
   // Series matching all matchers (at least one must not match the empty string, as in
   // Prometheus), sorted by labels.
   virtual Result<std::unique_ptr<SeriesSet>> Select(const std::vector<Matcher>& matchers) = 0;
-  // The series of Select(matchers) for which keep(labels hash) is true, sorted by labels: lets
-  // parallel readers each take a share (say, hash modulo n) without each one sorting every
-  // series. The default filters the result of Select.
+  // The series of Select(matchers) for which keep(labels hash) is true, sorted by labels: a
+  // share of them (say, hash modulo n). The default filters the result of Select; the default
+  // SelectRuns cuts its runs this way.
   virtual Result<std::unique_ptr<SeriesSet>> SelectShard(
       const std::vector<Matcher>& matchers, const std::function<bool(uint64_t)>& keep);
   // The series of Select(matchers) in the store's own order (stable for a given store), cut
